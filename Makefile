@@ -1,0 +1,53 @@
+# atlex — run `make help` for the list of targets.
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: help
+help: ## Show this help
+	@echo "atlex — typed AT Protocol SDK. Targets:"
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+.PHONY: install
+install: $(STAMP) ## Create .venv with atlex (editable) and the pinned dev tools
+
+.PHONY: lexicons
+lexicons: $(STAMP) ## Pull the pinned lexicon sets named in lexicons/lexicons.json (hash-checked)
+	$(PY) -m atlex_codegen.cli lexicons pull
+
+.PHONY: gen
+gen: lexicons ## Generate src/atlex/lex from the upstream lexicon set
+	$(PY) -m atlex_codegen.cli gen lexicons/upstream --out src --package atlex.lex
+
+.PHONY: lint
+lint: $(STAMP) ## ruff over the source, the generator and the tests
+	$(VENV)/bin/ruff check src codegen tests
+	$(VENV)/bin/ruff format --check src codegen tests
+
+.PHONY: typecheck
+typecheck: gen ## pyright --strict over src/atlex (generated tree included)
+	$(VENV)/bin/pyright
+
+.PHONY: test
+test: gen ## Everything: lint, typecheck, unit, codegen, conformance and network tests
+	$(MAKE) lint
+	$(MAKE) typecheck
+	$(PY) -m pytest
+
+.PHONY: clean
+clean: ## Remove build output (keeps .venv and pulled lexicons)
+	rm -rf src/atlex/lex build dist .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""atlex code generator: Lexicon JSON -> msgspec types and typed call stubs."""
