@@ -1,0 +1,67 @@
+"""atlex: a typed, fast Python SDK for the AT Protocol, generated from Lexicon schemas.
+
+Everything is exported lazily (PEP 562) so that ``import atlex`` costs next to nothing and
+``atlex.Client(...)`` loads no generated type module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> "module:attribute". Each line is owned by the module it points to.
+_LAZY: dict[str, str] = {
+    "decode": "atlex._codec:decode",
+    "convert": "atlex._codec:convert",
+    "encode": "atlex._codec:encode",
+    "Client": "atlex.lex.client:Client",
+    "AsyncClient": "atlex.lex.client:AsyncClient",
+    "Agent": "atlex._agent:Agent",
+    "AsyncAgent": "atlex._agent:AsyncAgent",
+    "CallOptions": "atlex._namespace:CallOptions",
+    "PasswordSession": "atlex.session:PasswordSession",
+    "AsyncPasswordSession": "atlex.session:AsyncPasswordSession",
+    "SessionData": "atlex.session:SessionData",
+    "UNSET": "msgspec:UNSET",
+    "UnsetType": "msgspec:UnsetType",
+    "LexObject": "atlex._model:LexObject",
+    "Blob": "atlex._model:Blob",
+    "Bytes": "atlex._model:Bytes",
+    "CidLink": "atlex._model:CidLink",
+}
+
+if TYPE_CHECKING:  # what type checkers and IDEs see
+    from msgspec import UNSET as UNSET
+    from msgspec import UnsetType as UnsetType
+
+    from atlex._agent import Agent as Agent
+    from atlex._agent import AsyncAgent as AsyncAgent
+    from atlex._codec import convert as convert
+    from atlex._codec import decode as decode
+    from atlex._codec import encode as encode
+    from atlex._model import Blob as Blob
+    from atlex._model import Bytes as Bytes
+    from atlex._model import CidLink as CidLink
+    from atlex._model import LexObject as LexObject
+    from atlex._namespace import CallOptions as CallOptions
+    from atlex.lex.client import AsyncClient as AsyncClient
+    from atlex.lex.client import Client as Client
+    from atlex.session import AsyncPasswordSession as AsyncPasswordSession
+    from atlex.session import PasswordSession as PasswordSession
+    from atlex.session import SessionData as SessionData
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'atlex' has no attribute {name!r}")
+    module_name, _, attr = target.partition(":")
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

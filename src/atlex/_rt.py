@@ -1,0 +1,31 @@
+"""The runtime surface generated type modules use (``from atlex import _rt``).
+
+A stable facade: generated code refers to these names only, so the runtime can move things
+around without regenerating. Import-light on purpose (no httpx).
+"""
+
+from atlex._model import (
+    CLOSED,
+    SINGLE,
+    Blob,
+    Bytes,
+    CidLink,
+    LexObject,
+    UnknownMember,
+    lazy_module,
+    register_closed,
+    register_single,
+)
+
+__all__ = [
+    "CLOSED",
+    "SINGLE",
+    "Blob",
+    "Bytes",
+    "CidLink",
+    "LexObject",
+    "UnknownMember",
+    "lazy_module",
+    "register_closed",
+    "register_single",
+]
