@@ -1,0 +1,288 @@
+"""Errors raised by atlex clients (upstream ``@atproto/lex-client`` errors.ts, lex-data LexError).
+
+Every error carries an XRPC ``error`` code and a ``message``. The hierarchy::
+
+    LexError
+    ├── LexValidationError          invalid data on our side (e.g. a wrong parameter), ValueError too
+    ├── LexAuthFactorError          login needs a second factor (raised by the password session)
+    └── XrpcError                   anything that went wrong during an XRPC call
+        ├── XrpcResponseError       the server answered with an error status (>= 400)
+        │   ├── XrpcAuthenticationError   401, with the parsed WWW-Authenticate header
+        │   └── <generated>         one subclass per lexicon-declared error (put_record.InvalidSwapError)
+        ├── XrpcInvalidResponseError      the answer is not what the method declares
+        │   └── XrpcResponseValidationError   the JSON does not match the output schema
+        └── XrpcInternalError       the call could not be made
+            └── XrpcFetchError      the agent failed to send (network, timeout): retryable
+
+Generated type modules import this module, so it must stay import-light (no httpx).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "LexAuthFactorError",
+    "LexError",
+    "LexValidationError",
+    "XrpcAuthenticationError",
+    "XrpcError",
+    "XrpcFetchError",
+    "XrpcInternalError",
+    "XrpcInvalidResponseError",
+    "XrpcResponseError",
+    "XrpcResponseValidationError",
+    "parse_www_authenticate",
+    "status_error_code",
+]
+
+RETRYABLE_STATUSES: frozenset[int] = frozenset({408, 425, 429, 500, 502, 503, 504, 522, 524})
+"""Statuses that signal a transient failure (upstream ``RETRYABLE_HTTP_STATUS_CODES``)."""
+
+_STATUS_CODES: dict[int, str] = {
+    400: "InvalidRequest",
+    401: "AuthenticationRequired",
+    403: "Forbidden",
+    404: "XRPCNotSupported",
+    406: "NotAcceptable",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+    429: "RateLimitExceeded",
+    500: "InternalServerError",
+    501: "MethodNotImplemented",
+    502: "UpstreamFailure",
+    503: "NotEnoughResources",
+    504: "UpstreamTimeout",
+}
+
+
+def status_error_code(status: int) -> str:
+    """The XRPC error code for a status whose body is not an XRPC error object."""
+    code = _STATUS_CODES.get(status)
+    if code is not None:
+        return code
+    return "UpstreamFailure" if status >= 500 else "InvalidRequest"
+
+
+class LexError(Exception):
+    """Base of every atlex error: an XRPC-style ``error`` code plus a human ``message``."""
+
+    error: str
+    message: str
+
+    def __init__(self, error: str, message: str | None = None) -> None:
+        self.error = error
+        self.message = message if message is not None else f"{error} Lexicon RPC error"
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        return f"{self.error}: {self.message}"
+
+    def to_json(self) -> dict[str, str]:
+        """The ``{"error", "message"}`` body a server would send for this error."""
+        return {"error": self.error, "message": self.message}
+
+
+class LexValidationError(LexError, ValueError):
+    """Data we were about to send is invalid; ``path`` names where (e.g. ``limit``)."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__("InvalidRequest", message)
+
+
+class LexAuthFactorError(LexError):
+    """Login needs the second factor (``AuthFactorTokenRequired``): ask the user for the emailed
+    code and log in again with it. ``__cause__`` is the failure that carried the request."""
+
+    def __init__(self, failure: XrpcError) -> None:
+        message = failure.message if failure.message else "Auth factor token required"
+        super().__init__(failure.error, message)
+        self.failure = failure
+        self.__cause__ = failure
+
+
+class XrpcError(LexError):
+    """Any failure of an XRPC call. ``nsid`` names the method, when known."""
+
+    def __init__(self, error: str, message: str | None = None, *, nsid: str | None = None) -> None:
+        self.nsid = nsid
+        super().__init__(error, message)
+
+    def _describe(self) -> str:
+        where = f" ({self.nsid})" if self.nsid else ""
+        return f"{self.error}: {self.message}{where}"
+
+    def should_retry(self) -> bool:
+        """Whether the failure is transient, so that sending the same request again may work."""
+        return False
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup that works for httpx.Headers and plain dicts alike."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    for key, item in headers.items():
+        if key.lower() == name:
+            return item
+    return None
+
+
+class XrpcResponseError(XrpcError):
+    """The server answered with an error status.
+
+    ``error`` and ``message`` come from the body when it is an XRPC error object, otherwise from
+    the status (see :func:`status_error_code`). ``body`` is the parsed JSON body, the raw bytes
+    when it was not JSON, or None when it was empty.
+    """
+
+    def __init__(
+        self,
+        error: str,
+        message: str | None = None,
+        *,
+        status: int,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        nsid: str | None = None,
+    ) -> None:
+        self.status = status
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.body = body
+        super().__init__(error, message, nsid=nsid)
+
+    def _describe(self) -> str:
+        where = f" from {self.nsid}" if self.nsid else ""
+        return f"{self.error}: {self.message} (HTTP {self.status}{where})"
+
+    def should_retry(self) -> bool:
+        return self.status in RETRYABLE_STATUSES
+
+    def header(self, name: str) -> str | None:
+        """A response header, case-insensitively."""
+        return _header(self.headers, name.lower())
+
+
+class XrpcAuthenticationError(XrpcResponseError):
+    """A 401: authentication is missing or was refused. Never retried as such."""
+
+    _www_authenticate: dict[str, str | dict[str, str]] | None = None
+
+    def should_retry(self) -> bool:
+        return False
+
+    @property
+    def www_authenticate(self) -> dict[str, str | dict[str, str]]:
+        """The parsed ``WWW-Authenticate`` header, e.g. ``{"Bearer": {"realm": "x"}}``;
+        empty when absent or malformed."""
+        if self._www_authenticate is None:
+            raw = self.header("www-authenticate")
+            self._www_authenticate = parse_www_authenticate(raw) if raw is not None else {}
+            if self._www_authenticate is None:
+                self._www_authenticate = {}
+        return self._www_authenticate
+
+
+class XrpcInvalidResponseError(XrpcError):
+    """The response does not follow the XRPC rules or the method's declaration
+    (unexpected status, wrong content type, unparsable body)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        nsid: str | None = None,
+    ) -> None:
+        self.status = status
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.body = body
+        super().__init__("InvalidResponse", message, nsid=nsid)
+
+    def should_retry(self) -> bool:
+        return self.status in RETRYABLE_STATUSES
+
+
+class XrpcResponseValidationError(XrpcInvalidResponseError):
+    """The response JSON does not match the method's output schema."""
+
+
+class XrpcInternalError(XrpcError):
+    """The call could not be made (invalid request data, a closed session ...)."""
+
+    def __init__(self, message: str | None = None, *, nsid: str | None = None) -> None:
+        super().__init__(
+            "InternalServerError",
+            message if message is not None else "Unable to fulfill XRPC request",
+            nsid=nsid,
+        )
+
+
+class XrpcFetchError(XrpcInternalError):
+    """The agent could not send the request or read the answer (connection refused, timeout).
+
+    Optimistically retryable, like upstream: most transport failures are transient.
+    """
+
+    def __init__(self, cause: BaseException, *, nsid: str | None = None) -> None:
+        detail = str(cause) or type(cause).__name__
+        super().__init__(f"Unexpected fetch error: {detail}", nsid=nsid)
+        self.__cause__ = cause
+
+    def should_retry(self) -> bool:
+        return True
+
+
+# --- WWW-Authenticate (RFC 9110 §11.6.1), parsed the way upstream www-authenticate.ts does ---
+
+_SPLIT_OUTSIDE_QUOTES = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
+_SCHEME = re.compile(r'^([^"=\s]+)(\s+.*)?$', re.DOTALL)
+_PARAM = re.compile(r'^\s*([^"\s=]+)=(?:("[^"\\]*(?:\\.[^"\\]*)*")|([^\s,"]*))\s*$')
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def parse_www_authenticate(header: str) -> dict[str, str | dict[str, str]] | None:
+    """``Bearer realm="x", DPoP error="use_dpop_nonce"`` -> ``{"Bearer": {"realm": "x"}, ...}``.
+
+    A scheme with a token68 maps to that string, a bare scheme to ``{}``. Returns None when the
+    header is malformed (a duplicated scheme, a parameter without a scheme ...).
+    """
+    result: dict[str, str | dict[str, str]] = {}
+    text = header.strip()
+    if not text:
+        return result
+    current: dict[str, str] | None = None
+    for raw_part in _SPLIT_OUTSIDE_QUOTES.split(text):
+        part = raw_part
+        scheme_match = _SCHEME.match(part.strip())
+        if scheme_match:
+            scheme = scheme_match.group(1)
+            if scheme in result:
+                return None
+            rest = (scheme_match.group(2) or "").strip()
+            if not rest:
+                current = None
+                result[scheme] = {}
+                continue
+            if "=" not in rest:
+                current = None
+                result[scheme] = rest
+                continue
+            current = {}
+            result[scheme] = current
+            part = rest
+        if current is None:
+            return None
+        param = _PARAM.match(part)
+        if param is None:
+            return None
+        quoted = param.group(2)
+        value = param.group(3) if quoted is None else _ESCAPE.sub(r"\1", quoted[1:-1])
+        current[param.group(1)] = value
+    return result
