@@ -1,0 +1,507 @@
+"""What generated namespaces and clients build on: the base ``Client`` / ``AsyncClient``, the
+namespace bases and the per-call option types.
+
+Both clients are thin drivers of the sans-I/O core in :mod:`atlex._xrpc`: they hand its requests
+to the agent, feed the answers back and sleep when it asks. Child namespaces and generated type
+modules are imported on first use only, so constructing a client stays cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import time
+from collections.abc import Generator, Iterable, Mapping
+from types import TracebackType
+from typing import Any, ClassVar
+
+import httpx
+from msgspec import UNSET, UnsetType
+
+from atlex._agent import Agent, AsyncAgent, XrpcRequest
+from atlex._http_agent import AsyncServiceAgent, ServiceAgent
+from atlex._method import Method
+from atlex._retry import RetryPolicy
+from atlex._xrpc import (
+    BinaryBody,
+    BinaryInput,
+    CallOptions,
+    CallSettings,
+    Received,
+    Reply,
+    Step,
+    build_request,
+    call_flow,
+    check_labeler,
+    check_service,
+    generic_method,
+    is_service,
+)
+
+__all__ = [
+    "AsyncClient",
+    "AsyncNamespace",
+    "BinaryBody",
+    "BinaryInput",
+    "CallOptions",
+    "Client",
+    "Method",
+    "SyncNamespace",
+]
+
+_sleep = time.sleep  # module attributes so tests can observe the waits without waiting
+
+
+async def _async_sleep(seconds: float) -> None:
+    import anyio  # httpx depends on it; loaded only when a retry actually waits
+
+    await anyio.sleep(seconds)
+
+
+def _settings(
+    *,
+    headers: Mapping[str, str] | None,
+    proxy: str | None,
+    labelers: Iterable[str],
+    app_labelers: Iterable[str],
+    timeout: float | None,
+    max_retries: int,
+) -> CallSettings:
+    header_items = tuple((name.lower(), value) for name, value in (headers or {}).items())
+    if proxy is not None:
+        check_service(proxy)
+    else:  # a valid atproto-proxy among the headers is the default service (upstream client.ts)
+        proxy = next((v for k, v in header_items if k == "atproto-proxy" and is_service(v)), None)
+    if timeout is not None and timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
+    return CallSettings(
+        headers=header_items,
+        proxy=proxy,
+        labelers=tuple(check_labeler(d) for d in labelers),
+        app_labelers=tuple(check_labeler(d) for d in app_labelers),
+        timeout=timeout,
+        retry=RetryPolicy(max_retries=max_retries),
+    )
+
+
+class _Node:
+    """Lazily created child namespaces, cached per instance."""
+
+    _children: dict[str, Any]
+
+    def _owner(self) -> Any:
+        raise NotImplementedError
+
+    def _child(self, module: str, classname: str) -> Any:
+        key = f"{module}:{classname}"
+        child = self._children.get(key)
+        if child is None:
+            child = getattr(importlib.import_module(module), classname)(self._owner())
+            self._children[key] = child
+        return child
+
+
+class _ClientState(_Node):
+    """Settings and labeler management shared by both clients (no I/O)."""
+
+    app_labelers: ClassVar[tuple[str, ...]] = ()
+    """Labelers every instance asks for with ``;redact`` unless it passes its own."""
+
+    _settings: CallSettings
+
+    @classmethod
+    def configure(cls, *, app_labelers: Iterable[str]) -> None:
+        """Set the class-wide ``app_labelers`` (upstream ``Client.configure``)."""
+        cls.app_labelers = tuple(check_labeler(d) for d in app_labelers)
+
+    def _owner(self) -> Any:
+        return self
+
+    def _init_state(
+        self,
+        headers: Mapping[str, str] | None,
+        proxy: str | None,
+        labelers: Iterable[str],
+        app_labelers: Iterable[str] | UnsetType | None,
+        timeout: float | None,
+        max_retries: int,
+    ) -> None:
+        if isinstance(app_labelers, UnsetType):
+            app_labelers = type(self).app_labelers
+        self._children = {}
+        self._settings = _settings(
+            headers=headers,
+            proxy=proxy,
+            labelers=labelers,
+            app_labelers=app_labelers or (),
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers sent with every call (lower-cased names)."""
+        return dict(self._settings.headers)
+
+    @property
+    def proxy(self) -> str | None:
+        """The default ``atproto-proxy`` service."""
+        return self._settings.proxy
+
+    @property
+    def labelers(self) -> tuple[str, ...]:
+        """The default labelers for ``atproto-accept-labelers``."""
+        return self._settings.labelers
+
+    def set_labelers(self, labelers: Iterable[str]) -> None:
+        """Replace the default labelers."""
+        found = tuple(dict.fromkeys(check_labeler(d) for d in labelers))
+        self._settings = dataclasses.replace(self._settings, labelers=found)
+
+    def add_labelers(self, labelers: Iterable[str]) -> None:
+        """Add to the default labelers."""
+        self.set_labelers((*self._settings.labelers, *labelers))
+
+    def clear_labelers(self) -> None:
+        """Ask for no labelers by default."""
+        self.set_labelers(())
+
+
+class _SyncNode(_Node):
+    def _invoke(
+        self,
+        method: Method,
+        params: Mapping[str, Any] | None,
+        input: object,
+        options: CallOptions | None,
+        loose: bool = False,
+    ) -> Any:
+        raise NotImplementedError
+
+    def _call(
+        self,
+        method: Method,
+        params: dict[str, Any] | None,
+        input: Any,
+        options: CallOptions | None,
+    ) -> Any:
+        """Run one generated method (what every sync stub calls)."""
+        return self._invoke(method, params, input, options)
+
+
+class _AsyncNode(_Node):
+    async def _invoke(
+        self,
+        method: Method,
+        params: Mapping[str, Any] | None,
+        input: object,
+        options: CallOptions | None,
+        loose: bool = False,
+    ) -> Any:
+        raise NotImplementedError
+
+    async def _call(
+        self,
+        method: Method,
+        params: dict[str, Any] | None,
+        input: Any,
+        options: CallOptions | None,
+    ) -> Any:
+        """Run one generated method (what every async stub awaits)."""
+        return await self._invoke(method, params, input, options)
+
+
+class SyncNamespace(_SyncNode):
+    """Base of generated sync namespaces (``client.app.bsky.feed``)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client: _SyncNode = client
+        self._children = {}
+
+    def _owner(self) -> Any:
+        return self._client
+
+    def _invoke(
+        self,
+        method: Method,
+        params: Mapping[str, Any] | None,
+        input: object,
+        options: CallOptions | None,
+        loose: bool = False,
+    ) -> Any:
+        return self._client._invoke(method, params, input, options, loose)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+
+class AsyncNamespace(_AsyncNode):
+    """Base of generated async namespaces."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client: _AsyncNode = client
+        self._children = {}
+
+    def _owner(self) -> Any:
+        return self._client
+
+    async def _invoke(
+        self,
+        method: Method,
+        params: Mapping[str, Any] | None,
+        input: object,
+        options: CallOptions | None,
+        loose: bool = False,
+    ) -> Any:
+        return await self._client._invoke(method, params, input, options, loose)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+
+def _not_authenticated() -> RuntimeError:
+    return RuntimeError("Client is not authenticated: use an agent with a session")
+
+
+class Client(_ClientState, _SyncNode):
+    """A synchronous XRPC client over an agent (or a service URL, unauthenticated).
+
+    ``headers`` are sent with every call; ``proxy`` sets ``atproto-proxy``; ``labelers`` and
+    ``app_labelers`` feed ``atproto-accept-labelers``; ``timeout`` (seconds) bounds each request;
+    ``max_retries`` enables retries of transient failures. ``transport`` (with a URL only) is
+    handed to the underlying ``httpx.Client``, e.g. an ``httpx.MockTransport`` in tests.
+    """
+
+    def __init__(
+        self,
+        agent: Agent | str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
+        labelers: Iterable[str] = (),
+        app_labelers: Iterable[str] | UnsetType | None = UNSET,
+        timeout: float | None = None,
+        max_retries: int = 0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._init_state(headers, proxy, labelers, app_labelers, timeout, max_retries)
+        self._owned: ServiceAgent | None = None
+        if isinstance(agent, str):
+            self._owned = ServiceAgent(agent, transport=transport)
+            self._agent: Agent = self._owned
+        elif transport is not None:
+            raise TypeError("transport= applies only when the client is given a service URL")
+        elif inspect.iscoroutinefunction(getattr(agent, "send", None)):
+            raise TypeError(f"{type(agent).__name__} is an async agent: use AsyncClient")
+        elif isinstance(agent, Agent):  # pyright: ignore[reportUnnecessaryIsInstance]
+            self._agent = agent
+        else:
+            raise TypeError(f"expected an Agent or a service URL, got {type(agent).__name__}")
+
+    @property
+    def agent(self) -> Agent:
+        return self._agent
+
+    @property
+    def did(self) -> str | None:
+        """The authenticated account's DID, if the agent has one."""
+        return self._agent.did
+
+    @property
+    def assert_did(self) -> str:
+        """The DID, or RuntimeError when the client is not authenticated."""
+        did = self._agent.did
+        if did is None:
+            raise _not_authenticated()
+        return did
+
+    def call(
+        self,
+        nsid: str,
+        params: Mapping[str, Any] | None = None,
+        input: Any = None,
+        *,
+        procedure: bool | None = None,
+        options: CallOptions | None = None,
+    ) -> Any:
+        """Call a method outside the generated set by NSID.
+
+        A query (GET) unless ``procedure`` is true or an ``input`` is given. ``input`` is JSON
+        data (dict / Struct) or a :class:`BinaryBody`. Returns parsed JSON, bytes for other
+        payloads, or None for an empty answer.
+        """
+        is_procedure = input is not None if procedure is None else procedure
+        method = generic_method(nsid, procedure=is_procedure, input=input)
+        return self._invoke(method, params, input, options, True)
+
+    def _invoke(
+        self,
+        method: Method,
+        params: Mapping[str, Any] | None,
+        input: object,
+        options: CallOptions | None,
+        loose: bool = False,
+    ) -> Any:
+        request = build_request(method, params, input, options, self._settings)
+        flow = call_flow(method, request, self._settings.retry, loose=loose)
+        return self._drive(flow)
+
+    def _drive(self, flow: Generator[Step, Reply, Any]) -> Any:
+        reply: Reply = None
+        while True:
+            try:
+                step = flow.send(reply)
+            except StopIteration as done:
+                return done.value
+            if isinstance(step, XrpcRequest):
+                reply = self._exchange(step)
+            else:
+                _sleep(step)
+                reply = None
+
+    def _exchange(self, request: XrpcRequest) -> Received | BaseException:
+        try:
+            response = self._agent.send(request)
+            try:
+                body = response.read()
+            finally:
+                response.close()
+        except Exception as exc:  # the core decides what a failure to send means
+            return exc
+        return Received(response.status_code, response.headers, body)
+
+    def close(self) -> None:
+        """Close the HTTP connections this client opened itself (never a given agent's)."""
+        if self._owned is not None:
+            self._owned.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._agent!r})"
+
+
+class AsyncClient(_ClientState, _AsyncNode):
+    """The asynchronous twin of :class:`Client` (same options, ``await`` every call)."""
+
+    def __init__(
+        self,
+        agent: AsyncAgent | str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
+        labelers: Iterable[str] = (),
+        app_labelers: Iterable[str] | UnsetType | None = UNSET,
+        timeout: float | None = None,
+        max_retries: int = 0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._init_state(headers, proxy, labelers, app_labelers, timeout, max_retries)
+        self._owned: AsyncServiceAgent | None = None
+        if isinstance(agent, str):
+            self._owned = AsyncServiceAgent(agent, transport=transport)
+            self._agent: AsyncAgent = self._owned
+        elif transport is not None:
+            raise TypeError("transport= applies only when the client is given a service URL")
+        elif not inspect.iscoroutinefunction(getattr(agent, "send", None)):
+            raise TypeError(
+                f"expected an AsyncAgent (async send) or a service URL, got {type(agent).__name__}"
+            )
+        else:
+            self._agent = agent
+
+    @property
+    def agent(self) -> AsyncAgent:
+        return self._agent
+
+    @property
+    def did(self) -> str | None:
+        """The authenticated account's DID, if the agent has one."""
+        return self._agent.did
+
+    @property
+    def assert_did(self) -> str:
+        """The DID, or RuntimeError when the client is not authenticated."""
+        did = self._agent.did
+        if did is None:
+            raise _not_authenticated()
+        return did
+
+    async def call(
+        self,
+        nsid: str,
+        params: Mapping[str, Any] | None = None,
+        input: Any = None,
+        *,
+        procedure: bool | None = None,
+        options: CallOptions | None = None,
+    ) -> Any:
+        """Call a method outside the generated set by NSID (see :meth:`Client.call`)."""
+        is_procedure = input is not None if procedure is None else procedure
+        method = generic_method(nsid, procedure=is_procedure, input=input)
+        return await self._invoke(method, params, input, options, True)
+
+    async def _invoke(
+        self,
+        method: Method,
+        params: Mapping[str, Any] | None,
+        input: object,
+        options: CallOptions | None,
+        loose: bool = False,
+    ) -> Any:
+        request = build_request(method, params, input, options, self._settings, asynchronous=True)
+        flow = call_flow(method, request, self._settings.retry, loose=loose)
+        return await self._drive(flow)
+
+    async def _drive(self, flow: Generator[Step, Reply, Any]) -> Any:
+        reply: Reply = None
+        while True:
+            try:
+                step = flow.send(reply)
+            except StopIteration as done:
+                return done.value
+            if isinstance(step, XrpcRequest):
+                reply = await self._exchange(step)
+            else:
+                await _async_sleep(step)
+                reply = None
+
+    async def _exchange(self, request: XrpcRequest) -> Received | BaseException:
+        try:
+            response = await self._agent.send(request)
+            try:
+                body = await response.aread()
+            finally:
+                await response.aclose()
+        except Exception as exc:  # the core decides what a failure to send means
+            return exc
+        return Received(response.status_code, response.headers, body)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections this client opened itself (never a given agent's)."""
+        if self._owned is not None:
+            await self._owned.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._agent!r})"
