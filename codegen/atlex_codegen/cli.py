@@ -113,6 +113,71 @@ def lexicons_verify(manifest: Path) -> None:
         sys.exit(1)
 
 
+@main.command("gen")
+@click.argument(
+    "lexicon_dirs",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder the package is written under (e.g. src).",
+)
+@click.option(
+    "--package",
+    required=True,
+    help="Dotted import name of the generated package (e.g. atlex.lex or mylex).",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files on disk differ.")
+@click.option("--strict", is_flag=True, help="Exit 2 if any lexicon problem was reported.")
+@click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")
+def gen(
+    lexicon_dirs: tuple[Path, ...], out: Path, package: str, check: bool, strict: bool, quiet: bool
+) -> None:
+    """Generate typed msgspec bindings and call stubs from folders of Lexicon JSON.
+
+    Every *.json below each LEXICON_DIR is read. Problems in documents (a def of an unknown
+    type, a reference to nothing, a file path that disagrees with the id) are reported once
+    each, naming the document, def and reason; everything else is still generated.
+
+    \b
+    Example:
+      atlex gen lexicons/upstream --out src --package atlex.lex
+      atlex gen ./lexicons --out . --package mylex --check   # in CI: fail on drift
+    """
+    from atlex_codegen.pipeline import generate
+    from atlex_codegen.write import write_files
+
+    if not all(part.isidentifier() for part in package.split(".")):
+        raise click.BadParameter(f"{package!r} is not a dotted Python name", param_hint="--package")
+    start = time.perf_counter()
+    result = generate(list(lexicon_dirs), package)
+    for p in result.problems:
+        click.echo(f"warning: {p}", err=True)
+    written = write_files(result.files, out, package, check=check)
+    if not quiet:
+        click.echo(
+            f"{result.documents} documents -> {len(result.files)} modules, {result.classes} "
+            f"classes, {result.stubs} call stubs in {out / Path(*package.split('.'))} "
+            f"({_elapsed(start)}; {len(written.written)} written, {len(written.removed)} removed, "
+            f"{len(result.problems)} problems)",
+            err=True,
+        )
+    if check and written.drift:
+        for rel in written.written:
+            click.echo(f"differs: {out / rel}", err=True)
+        for rel in written.removed:
+            click.echo(f"stale: {out / rel}", err=True)
+        click.echo("generated files are out of date: run `atlex gen` without --check", err=True)
+        sys.exit(1)
+    if strict and result.problems:
+        click.echo(f"--strict: {len(result.problems)} lexicon problems", err=True)
+        sys.exit(2)
+
+
 def _load_manifest_or_exit(manifest: Path) -> _lexicons.Manifest:
     try:
         return _lexicons.load_manifest(manifest)

@@ -246,7 +246,23 @@ def _extract_atproto_api(spec: SetSpec, archive: bytes) -> dict[str, bytes]:
             raise LexiconSetError(f"{spec.package}: a schema has no id")
         if _excluded(nsid, spec):
             continue
-        out["/".join(nsid.split(".")) + ".json"] = _canonical(doc)
+        out["/".join(nsid.split(".")) + ".json"] = _canonical(_strip_lex_uris(doc))
+    return out
+
+
+def _strip_lex_uris(node: Any) -> Any:
+    """@atproto/api rewrites every ref as a ``lex:`` URI for its own resolver; the published
+    documents (and the spec) use plain ``nsid#def`` refs, so undo exactly that rewrite."""
+    if isinstance(node, list):
+        return [_strip_lex_uris(v) for v in node]  # pyright: ignore[reportUnknownVariableType]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {k: _strip_lex_uris(v) for k, v in node.items()}  # pyright: ignore[reportUnknownVariableType]
+    kind = out.get("type")
+    if kind == "ref" and isinstance(out.get("ref"), str):
+        out["ref"] = out["ref"].removeprefix("lex:")
+    if kind == "union" and isinstance(out.get("refs"), list):
+        out["refs"] = [r.removeprefix("lex:") if isinstance(r, str) else r for r in out["refs"]]
     return out
 
 

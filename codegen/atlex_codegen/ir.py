@@ -1,0 +1,208 @@
+"""The contract between lowering and rendering: every name, import and type already decided.
+
+Frozen dataclasses only; no formatting happens here (render.py turns them into text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+# ---- type expressions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TScalar:
+    """A builtin or runtime type: ``str``, ``int``, ``bool``, ``bytes``, ``dict`` (lexicon
+    ``unknown`` and empty unions), ``Bytes``, ``CidLink``, ``Blob``, ``LexObject``."""
+
+    name: Literal["str", "int", "bool", "bytes", "dict", "Bytes", "CidLink", "Blob", "LexObject"]
+
+
+@dataclass(frozen=True)
+class TLiteral:
+    values: tuple[str | int | bool, ...]
+    open: bool = False
+    """``knownValues``: any other string is allowed too (``Literal[...] | str``)."""
+
+
+@dataclass(frozen=True)
+class TList:
+    item: TypeExpr
+
+
+@dataclass(frozen=True)
+class TClass:
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TUnion:
+    """A union of generated classes. Open unions gain ``UnknownMember`` for type checkers."""
+
+    members: tuple[TClass, ...]
+    open: bool
+
+
+TypeExpr: TypeAlias = TScalar | TLiteral | TList | TClass | TUnion
+
+# ---- type modules ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    wire: str
+    rename: bool
+    """The wire name is not what ``rename="camel"`` derives from ``name``: spell it out."""
+    type: TypeExpr
+    required: bool
+    nullable: bool
+    default: str | int | bool | None
+    has_default: bool
+    doc: str | None
+    union: Literal["closed", "single", "closed-single"] | None = None
+    """Registered with the runtime so the tolerant decoder knows the union's semantics."""
+
+
+@dataclass(frozen=True)
+class Struct:
+    name: str
+    lex_id: str | None
+    tag: str | None
+    fields: tuple[Field, ...]
+    doc: str | None
+    record_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Constant:
+    name: str
+    value: str
+    doc: str | None
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A named type for users (string / array defs, ``Output`` of a ref, message unions).
+
+    ``lazy`` aliases mention generated classes: they resolve through the module ``__getattr__``
+    at run time so that nothing is imported early.
+    """
+
+    name: str
+    type: TypeExpr
+    lazy: bool
+    doc: str | None
+
+
+@dataclass(frozen=True)
+class ErrorClass:
+    name: str
+    error: str
+    doc: str | None
+
+
+@dataclass(frozen=True)
+class Import:
+    alias: str
+    module: str
+
+
+@dataclass(frozen=True)
+class TypeModule:
+    module: str
+    path: str
+    nsid: str
+    doc: str | None
+    imports: tuple[Import, ...]
+    constants: tuple[Constant, ...]
+    structs: tuple[Struct, ...]
+    aliases: tuple[Alias, ...]
+    errors: tuple[ErrorClass, ...]
+    metadata: tuple[tuple[str, object], ...] = ()
+    """Extra JSON-like module constants (e.g. a permission set), rendered as literals."""
+
+
+# ---- namespaces and the client ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    wire: str
+    type: TypeExpr
+    required: bool
+    default: str | int | bool | None
+    has_default: bool
+    doc: str | None
+
+
+@dataclass(frozen=True)
+class Stub:
+    name: str
+    nsid: str
+    kind: Literal["query", "procedure"]
+    const: str
+    """Module-level name of the ``Method`` descriptor."""
+    type_module: str
+    type_alias: str
+    params: tuple[Arg, ...]
+    input_kind: Literal["json", "binary"] | None
+    input_args: tuple[Arg, ...]
+    input_encoding: str | None
+    output_kind: Literal["json", "binary"] | None
+    output_schema: bool
+    output_encoding: str | None
+    returns: TypeExpr | None
+    """None: the method declares no output body."""
+    has_params_struct: bool
+    doc: str | None
+
+
+@dataclass(frozen=True)
+class Child:
+    attr: str
+    module: str
+    cls: str
+    async_cls: str
+
+
+@dataclass(frozen=True)
+class Namespace:
+    module: str
+    path: str
+    nsid: str
+    cls: str
+    async_cls: str
+    children: tuple[Child, ...]
+    stubs: tuple[Stub, ...]
+    imports: tuple[Import, ...]
+    """Type modules, imported for type checkers only."""
+
+
+@dataclass(frozen=True)
+class ClientModule:
+    module: str
+    path: str
+    roots: tuple[Child, ...]
+
+
+@dataclass(frozen=True)
+class PackageInit:
+    module: str
+    path: str
+    doc: str | None
+
+
+@dataclass(frozen=True)
+class Package:
+    """Everything one generation produces."""
+
+    name: str
+    digest: str
+    types: tuple[TypeModule, ...]
+    namespaces: tuple[Namespace, ...]
+    client: ClientModule | None
+    inits: tuple[PackageInit, ...]

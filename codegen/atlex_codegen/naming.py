@@ -1,0 +1,99 @@
+"""Python names for lexicon names: snake/Pascal case, escaping, collision-free allocation.
+
+Every identifier the generator emits passes through here, so nothing from a lexicon reaches
+generated code except as a sanitised identifier (or as a repr'd string literal).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from functools import cache
+
+import msgspec
+
+__all__ = ["Namer", "camel_of", "class_name", "constant_name", "field_name", "module_segment"]
+
+_NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
+_CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
+
+
+def snake(name: str) -> str:
+    s = _CAMEL_1.sub(r"\1_\2", name)
+    s = _CAMEL_2.sub(r"\1_\2", s)
+    return s.lower()
+
+
+def _identifier(name: str) -> str:
+    s = _NOT_IDENT.sub("_", name)
+    return s or "_"
+
+
+def module_segment(segment: str) -> str:
+    """``getTimeline`` -> ``get_timeline``; ``8`` -> ``_8``; ``import`` -> ``import_``."""
+    s = _identifier(snake(segment.replace("-", "_")))
+    if s[0].isdigit():
+        s = "_" + s
+    if keyword.iskeyword(s) or s in ("__init__", "__main__"):
+        s += "_"
+    return s
+
+
+def field_name(wire: str) -> str:
+    """A struct attribute / keyword argument: lower snake case, never private or a keyword."""
+    s = _identifier(snake(wire))
+    if s[0].isdigit() or s[0] == "_":
+        s = "f_" + s.lstrip("_")
+    if keyword.iskeyword(s):
+        s += "_"
+    return s
+
+
+def class_name(name: str) -> str:
+    """PascalCase class name: always starts with an upper-case letter."""
+    s = _identifier(name)
+    s = s[:1].upper() + s[1:]
+    if not s[0].isalpha():
+        s = "Def" + s
+    if keyword.iskeyword(s):
+        s += "_"
+    return s
+
+
+def constant_name(name: str) -> str:
+    s = _identifier(snake(name)).upper()
+    if not s[0].isalpha():
+        s = "K" + s
+    return s
+
+
+@cache
+def camel_of(attr: str) -> str:
+    """The wire name msgspec's ``rename="camel"`` gives an attribute (asked of msgspec itself)."""
+    cls = msgspec.defstruct("_Probe", [(attr, int)], rename="camel")
+    return msgspec.structs.fields(cls)[0].encode_name
+
+
+class Namer:
+    """Hands out unique names in one namespace, in request order (deterministic)."""
+
+    def __init__(self, reserved: tuple[str, ...] | frozenset[str] = ()) -> None:
+        self._taken: set[str] = set(reserved)
+        self._folded: set[str] = {r.lower() for r in reserved}
+
+    def take(self, preferred: str, *, fold_case: bool = False) -> str:
+        """``preferred``, or ``preferred_``, ``preferred__`` ... if already taken.
+
+        With ``fold_case`` names differing only by case also collide (module files on
+        case-insensitive file systems).
+        """
+        name = preferred
+        while name in self._taken or (fold_case and name.lower() in self._folded):
+            name += "_"
+        self._taken.add(name)
+        self._folded.add(name.lower())
+        return name
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._taken
