@@ -228,5 +228,78 @@ class Wrapper(_rt.LexObject, kw_only=True):
         reason: ReasonRepost | ReasonPin | _m.UnsetType = _m.UNSET
 
 
+class ThreadItem(_rt.LexObject, kw_only=True, tag_field="$type", tag="test.feed.defs#threadItem"):
+    LEX_TYPE: _t.ClassVar[_str | None] = "test.feed.defs#threadItem"
+    post: PostView
+    if _t.TYPE_CHECKING:
+        parent: "ThreadItem | _rt.UnknownMember | _m.UnsetType" = _m.UNSET
+    else:
+        parent: "ThreadItem | _m.UnsetType" = _m.UNSET  # a single-ref union, and a self-cycle
+
+
 _rt.register_closed(ApplyWritesInput, "writes")
+_rt.register_single(ThreadItem, "parent")
 _rt.register_single(Post, "labels")
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample documents (fresh dicts on every call, so tests can mutate them)
+
+CID = "bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a"
+BLOB_CID = "bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy"
+
+
+def author(n: int = 0) -> dict[str, _t.Any]:
+    return {"did": f"did:plc:author{n}", "handle": f"author{n}.test", "displayName": f"Author {n}"}
+
+
+def post_view(n: int, embed: dict[str, _t.Any] | None = None) -> dict[str, _t.Any]:
+    doc: dict[str, _t.Any] = {
+        "$type": "test.feed.defs#postView",
+        "uri": f"at://did:plc:author{n}/test.feed.post/{n}",
+        "cid": CID,
+        "author": author(n),
+        "record": {
+            "$type": "test.feed.post",
+            "text": f"post {n}",
+            "createdAt": "2024-01-01T00:00:00Z",
+        },
+        "likeCount": n,
+        "labels": [{"src": "did:plc:labeler", "uri": "at://x/y/z", "val": "!warn"}],
+        "viewer": {"muted": False},
+        "indexedAt": "2024-01-01T00:00:01Z",
+    }
+    if embed is not None:
+        doc["embed"] = embed
+    return doc
+
+
+def images_view() -> dict[str, _t.Any]:
+    return {
+        "$type": "test.embed.images#view",
+        "images": [{"thumb": "https://t/1", "fullsize": "https://f/1", "alt": "one"}],
+    }
+
+
+def external_view() -> dict[str, _t.Any]:
+    return {"$type": "test.embed.external#view", "uri": "https://example.com", "title": "Example"}
+
+
+def unknown_view() -> dict[str, _t.Any]:
+    """An embed from a lexicon the client does not know, with nested data of every JSON kind."""
+    return {
+        "$type": "com.example.poll#view",
+        "question": "Tea or coffee? ☕",
+        "options": [{"text": "tea", "votes": 3}, {"text": "coffee", "votes": 2**60}],
+        "closed": False,
+        "closesAt": None,
+        "$unknownDollarKey": {"nested": [[], {}, [1, [2, [3]]]]},
+        "image": {"$type": "blob", "ref": {"$link": BLOB_CID}, "mimeType": "image/png", "size": 9},
+    }
+
+
+def timeline(embeds: list[dict[str, _t.Any] | None]) -> dict[str, _t.Any]:
+    return {
+        "cursor": "c1",
+        "feed": [{"post": post_view(i, embed)} for i, embed in enumerate(embeds)],
+    }
