@@ -56,6 +56,9 @@ class SchemaMismatchError(msgspec.ValidationError):
         self.path = path
         super().__init__(reason if path == "$" else f"{reason} - at `{path}`")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.path))
+
 
 # msgspec ends located messages with " - at `$<rest>`"; the root has no suffix.
 _LOCATED = re.compile(r"(?P<reason>.*) - at `\$(?P<rest>[^`]*)`", re.DOTALL)
@@ -100,7 +103,6 @@ class _TypePlan:
     target: Any
     """The type without ``UnsetType`` (a slice that exists is never UNSET)."""
     native: msgspec.json.Decoder[Any]
-    nullable: bool
     structs: tuple[type[msgspec.Struct], ...]
     by_tag: dict[str, type[msgspec.Struct]]
     tag_field: str
@@ -150,7 +152,6 @@ def _build_type_plan(tp: Any) -> _TypePlan:
     return _TypePlan(
         target=target,
         native=msgspec.json.Decoder(target),
-        nullable=type(None) in kept,
         structs=structs,
         by_tag=by_tag,
         tag_field=tag_field,
@@ -258,7 +259,7 @@ def _json_slow(
     if n_structs >= 2 or (single and n_structs == 1):
         return _json_union(raw, plan, closed, single, native, path)
     if n_structs == 1:
-        return _json_struct(raw, plan.structs[0], plan.nullable, native, path)
+        return _json_struct(raw, plan.structs[0], native, path)
     if plan.list_item is not _NO_LIST:
         try:
             items = _RAW_LIST.decode(raw)
@@ -286,7 +287,7 @@ def _json_union(
     if tag_raw is UNSET:
         if single and len(plan.structs) == 1:
             # A single-ref union looks like a ref to msgspec, which accepts a missing $type.
-            return _json_struct(raw, plan.structs[0], plan.nullable, native, path)
+            return _json_struct(raw, plan.structs[0], native, path)
         raise _relocate(native, path) from native
     try:
         tag = _STR.decode(tag_raw)
@@ -303,7 +304,6 @@ def _json_union(
 def _json_struct(
     raw: Any,
     cls: type[msgspec.Struct],
-    nullable: bool,
     native: msgspec.ValidationError,
     path: str,
 ) -> Any:
