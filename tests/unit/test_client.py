@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -128,15 +129,15 @@ def _public(cls: type) -> dict[str, object]:
     return {n: inspect.getattr_static(cls, n) for n in names}
 
 
-def _shape(member: object) -> object:
+def _shape(member: Any) -> object:
     if isinstance(member, property):
         return "property"
     if isinstance(member, classmethod):
-        member = member.__func__
+        member = cast(Any, member).__func__
     if callable(member):
         sig = inspect.signature(member)
         return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
-    return type(member)
+    return type(cast(object, member)).__name__
 
 
 def test_clients_expose_the_same_public_api() -> None:

@@ -9,7 +9,7 @@ from atlex.errors import LexValidationError, XrpcInternalError
 
 pytestmark = pytest.mark.anyio
 
-EMPTY_FEED = {"feed": []}
+EMPTY_FEED: dict[str, list[object]] = {"feed": []}
 
 
 @pytest.fixture

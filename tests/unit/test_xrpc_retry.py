@@ -16,7 +16,7 @@ from atlex.errors import XrpcFetchError, XrpcInternalError, XrpcResponseError
 
 pytestmark = pytest.mark.anyio
 
-OK = {"feed": []}
+OK: dict[str, list[object]] = {"feed": []}
 BLOB = {"blob": {"$type": "blob", "ref": {"$link": "b"}, "mimeType": "x/y", "size": 1}}
 
 
