@@ -14,7 +14,7 @@ import inspect
 import time
 from collections.abc import Generator, Iterable, Mapping
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import httpx
 from msgspec import UNSET, UnsetType
@@ -260,6 +260,19 @@ class AsyncNamespace(_AsyncNode):
         return f"<{type(self).__name__} of {self._client!r}>"
 
 
+def _agent_kind(agent: object) -> Literal["sync", "async"] | None:
+    """Whether ``agent`` is a sync or an async agent, without reading ``did`` (a logged-out
+    session raises there; ``isinstance`` against the protocol would call it on Python < 3.12)."""
+    try:
+        inspect.getattr_static(agent, "did")
+    except AttributeError:
+        return None
+    send = getattr(agent, "send", None)
+    if not callable(send):
+        return None
+    return "async" if inspect.iscoroutinefunction(send) else "sync"
+
+
 def _not_authenticated() -> RuntimeError:
     return RuntimeError("Client is not authenticated: use an agent with a session")
 
@@ -292,12 +305,13 @@ class Client(_ClientState, _SyncNode):
             self._agent: Agent = self._owned
         elif transport is not None:
             raise TypeError("transport= applies only when the client is given a service URL")
-        elif inspect.iscoroutinefunction(getattr(agent, "send", None)):
-            raise TypeError(f"{type(agent).__name__} is an async agent: use AsyncClient")
-        elif isinstance(agent, Agent):  # pyright: ignore[reportUnnecessaryIsInstance]
-            self._agent = agent
         else:
-            raise TypeError(f"expected an Agent or a service URL, got {type(agent).__name__}")
+            kind = _agent_kind(agent)
+            if kind == "async":
+                raise TypeError(f"{type(agent).__name__} is an async agent: use AsyncClient")
+            if kind is None:
+                raise TypeError(f"expected an Agent or a service URL, got {type(agent).__name__}")
+            self._agent = agent
 
     @property
     def agent(self) -> Agent:
@@ -413,7 +427,7 @@ class AsyncClient(_ClientState, _AsyncNode):
             self._agent: AsyncAgent = self._owned
         elif transport is not None:
             raise TypeError("transport= applies only when the client is given a service URL")
-        elif not inspect.iscoroutinefunction(getattr(agent, "send", None)):
+        elif _agent_kind(agent) != "async":
             raise TypeError(
                 f"expected an AsyncAgent (async send) or a service URL, got {type(agent).__name__}"
             )

@@ -17,6 +17,7 @@ from _fake_lex.harness import json_response
 
 from atlex import _namespace
 from atlex._agent import XrpcRequest
+from atlex.errors import XrpcFetchError, XrpcInternalError
 
 pytestmark = pytest.mark.anyio
 
@@ -187,3 +188,23 @@ def test_namespaces_and_type_modules_load_on_first_use() -> None:
     )
     assert "_fake_lex.ns" in loaded
     assert "_fake_lex.get_timeline" not in loaded
+
+
+class EndedSession(RecordingAgent):
+    """Like a logged-out PasswordSession: ``did`` raises, ``send`` raises an internal error."""
+
+    @property
+    def did(self) -> str | None:
+        raise XrpcInternalError("Logged out")
+
+    def send(self, request: XrpcRequest) -> httpx.Response:
+        raise XrpcInternalError("Logged out")
+
+
+def test_an_ended_session_is_still_an_agent_and_its_error_surfaces() -> None:
+    client = Client(EndedSession())  # constructing must not read ``did``
+    with pytest.raises(XrpcInternalError, match="Logged out"):
+        _ = client.did
+    with pytest.raises(XrpcInternalError, match="Logged out") as info:
+        client.test.feed.get_timeline()
+    assert not isinstance(info.value, XrpcFetchError)
