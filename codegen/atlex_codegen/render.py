@@ -7,6 +7,7 @@ docstrings, and names only after naming.py sanitised them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,9 @@ def _env() -> jinja2.Environment:
     return env
 
 
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_.])(?:_t\.|_m\.|_rt\.|_errors\.|_ns\.|_(?:" + "|".join(_BUILTIN_ALIASES) + r")\b)")
+
+
 @dataclass
 class _Usage:
     """Which module-level helpers a rendered module uses (only those get imported)."""
@@ -53,9 +57,9 @@ class _Usage:
     names: set[str] = field(default_factory=lambda: set())
 
     def note(self, text: str) -> str:
-        for token in ("_t.", "_m.", "_rt.", "_errors.", *(f"_{b}" for b in _BUILTIN_ALIASES)):
-            if token in text:
-                self.names.add(token.rstrip("."))
+        """Record the helpers named in ``text`` (generator-written code, never lexicon text)."""
+        for token in _TOKEN.findall(text):
+            self.names.add(token.rstrip("."))
         return text
 
     def builtins(self) -> list[str]:
@@ -63,24 +67,31 @@ class _Usage:
 
 
 def type_text(
-    t: ir.TypeExpr, ref: Callable[[ir.TClass], str], *, static: bool, arg: bool = False
+    t: ir.TypeExpr,
+    ref: Callable[[ir.TClass], str],
+    usage: _Usage,
+    *,
+    static: bool,
+    arg: bool = False,
 ) -> str:
     """Source text of a type expression. ``static`` adds what only type checkers see
-    (UnknownMember on open unions); ``arg`` widens ``unknown`` to accept any LexObject."""
+    (UnknownMember on open unions); ``arg`` widens ``unknown`` to accept any LexObject.
+    Helpers it names are noted in ``usage`` (literal values never are)."""
     if isinstance(t, ir.TScalar):
         if arg and t.name == "dict":
-            return "_dict[_str, _t.Any] | _rt.LexObject"
-        return _SCALARS[t.name]
+            return usage.note("_dict[_str, _t.Any] | _rt.LexObject")
+        return usage.note(_SCALARS[t.name])
     if isinstance(t, ir.TLiteral):
+        usage.note("_t.")
         text = "_t.Literal[" + ", ".join(repr(v) for v in t.values) + "]"
-        return text + " | _str" if t.open else text
+        return text + usage.note(" | _str") if t.open else text
     if isinstance(t, ir.TList):
-        return f"_list[{type_text(t.item, ref, static=static, arg=arg)}]"
+        return usage.note("_list[") + type_text(t.item, ref, usage, static=static, arg=arg) + "]"
     if isinstance(t, ir.TClass):
         return ref(t)
     members = [ref(m) for m in t.members]
     if static and t.open:
-        members.append("_rt.UnknownMember")
+        members.append(usage.note("_rt.UnknownMember"))
     return " | ".join(members)
 
 
@@ -192,15 +203,17 @@ def _render_type_module(env: jinja2.Environment, header: str, m: ir.TypeModule) 
                 "registries": [(fn, ", ".join(repr(a) for a in attrs)) for fn, attrs in registries],
             }
         )
-        usage.note("_rt._t._str")
+        usage.note("_rt.")
+        if st.lex_id or st.record_key:
+            usage.note("_t. _str")
         defined.add(st.name)
     direct_aliases: list[dict[str, Any]] = []
     lazy_aliases: list[dict[str, Any]] = []
     for a in m.aliases:
-        static = usage.note(type_text(a.type, ref, static=True))
+        static = type_text(a.type, ref, usage, static=True)
         view = {"name": a.name, "doc": docstring(a.doc) if a.doc else None, "static": static}
         if a.lazy or _classes(a.type):
-            view["runtime"] = usage.note(type_text(a.type, ref, static=False))
+            view["runtime"] = type_text(a.type, ref, usage, static=False)
             lazy_aliases.append(view)
         else:
             direct_aliases.append(view)
@@ -246,12 +259,11 @@ def _field_view(
     quote = any(c.module != module or c.name not in defined for c in _classes(f.type))
 
     def annotation(static: bool) -> str:
-        text = type_text(f.type, ref, static=static)
+        text = type_text(f.type, ref, usage, static=static)
         if f.nullable:
             text += " | None"
         if not f.required and not f.has_default:
-            text += " | _m.UnsetType"
-        usage.note(text)
+            text += usage.note(" | _m.UnsetType")
         return repr(text) if quote else text
 
     if f.has_default:
@@ -264,7 +276,7 @@ def _field_view(
         parts = ([f"default={default}"] if default else []) + [f"name={f.wire!r}"]
         default = f"_m.field({', '.join(parts)})"
     if default:
-        usage.note(default)
+        usage.note("_m." if "_m." in default else "")
     runtime = annotation(False)
     static = annotation(True) if _has_open_union(f.type) else None
     return {
@@ -282,8 +294,10 @@ def _field_view(
 def _render_namespace(env: jinja2.Environment, header: str, n: ir.Namespace) -> str:
     usage = _Usage()
     alias_of = {imp.module: imp.alias for imp in n.imports}
+    used_modules: set[str] = set()
 
     def ref(c: ir.TClass) -> str:
+        used_modules.add(c.module)
         return f"{alias_of[c.module]}.{c.name}"
 
     child_imports: list[tuple[str, str, str]] = []
@@ -295,8 +309,6 @@ def _render_namespace(env: jinja2.Environment, header: str, n: ir.Namespace) -> 
         children.append({"attr": c.attr, "module": repr(c.module), "cls": c.cls,
                          "async_cls": c.async_cls, "alias": alias})  # fmt: skip
     stubs = [_stub_view(st, ref, usage) for st in n.stubs]
-    if stubs:
-        usage.note("_m.")
     return env.get_template("namespace.py.jinja").render(
         header=header,
         doc=docstring(f"Calls in the ``{n.nsid}`` namespace."),
@@ -305,7 +317,7 @@ def _render_namespace(env: jinja2.Environment, header: str, n: ir.Namespace) -> 
         async_cls=n.async_cls,
         uses=usage.names,
         builtins=usage.builtins(),
-        imports=n.imports,
+        imports=[imp for imp in n.imports if imp.module in used_modules],
         child_imports=child_imports,
         children=children,
         stubs=stubs,
@@ -314,15 +326,14 @@ def _render_namespace(env: jinja2.Environment, header: str, n: ir.Namespace) -> 
 
 def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: _Usage) -> dict[str, Any]:
     def arg_view(a: ir.Arg) -> dict[str, str]:
-        text = type_text(a.type, ref, static=True, arg=True)
+        text = type_text(a.type, ref, usage, static=True, arg=True)
         if a.required:
             sig = f"{a.name}: {_quote_if_classes(text, a.type)}"
         elif a.has_default:
             sig = f"{a.name}: {_quote_if_classes(text, a.type)} = {a.default!r}"
         else:
-            text += " | _m.UnsetType"
-            sig = f"{a.name}: {_quote_if_classes(text, a.type)} = _m.UNSET"
-        usage.note(text)
+            text += usage.note(" | _m.UnsetType")
+            sig = f"{a.name}: {_quote_if_classes(text, a.type)} = {usage.note('_m.UNSET')}"
         return {"sig": sig, "entry": f"{a.wire!r}: {a.name}"}
 
     params = [arg_view(a) for a in st.params]
@@ -330,8 +341,7 @@ def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: _Usage) -> d
     if st.returns is None:
         returns = "None"
     else:
-        returns = _quote_if_classes(type_text(st.returns, ref, static=True), st.returns)
-        usage.note(returns)
+        returns = _quote_if_classes(type_text(st.returns, ref, usage, static=True), st.returns)
     method_args = [
         f"nsid={st.nsid!r}",
         f"kind={st.kind!r}",
