@@ -8,11 +8,12 @@ modules are imported on first use only, so constructing a client stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import inspect
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Generator, Iterable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Literal
 
@@ -31,12 +32,15 @@ from atlex._xrpc import (
     Received,
     Reply,
     Step,
+    as_failure,
     build_request,
     call_flow,
     check_labeler,
     check_service,
     generic_method,
     is_service,
+    raise_for_stream,
+    stream_request,
 )
 
 __all__ = [
@@ -349,6 +353,38 @@ class Client(_ClientState, _SyncNode):
         method = generic_method(nsid, procedure=is_procedure, input=input)
         return self._invoke(method, params, input, options, True)
 
+    @contextlib.contextmanager
+    def stream(
+        self,
+        nsid: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        options: CallOptions | None = None,
+    ) -> Generator[httpx.Response, None, None]:
+        """Run a query and read its answer incrementally (never retried)::
+
+            with client.stream("com.atproto.sync.getRepo", {"did": did}) as response:
+                for chunk in response.iter_bytes(): ...
+
+        An error status is raised as the usual XRPC error before the block runs.
+        """
+        method, request = stream_request(nsid, params, options, self._settings)
+        try:
+            response = self._agent.send(request)
+        except Exception as exc:
+            failure = as_failure(method, exc)
+            if failure is exc:
+                raise
+            raise failure from exc
+        try:
+            if not response.is_success:
+                raise_for_stream(
+                    method, Received(response.status_code, response.headers, response.read())
+                )
+            yield response
+        finally:
+            response.close()
+
     def _invoke(
         self,
         method: Method,
@@ -464,6 +500,35 @@ class AsyncClient(_ClientState, _AsyncNode):
         is_procedure = input is not None if procedure is None else procedure
         method = generic_method(nsid, procedure=is_procedure, input=input)
         return await self._invoke(method, params, input, options, True)
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        nsid: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        options: CallOptions | None = None,
+    ) -> AsyncGenerator[httpx.Response, None]:
+        """Run a query and read its answer incrementally (see :meth:`Client.stream`)::
+
+        async with client.stream("com.atproto.sync.getRepo", {"did": did}) as response:
+            async for chunk in response.aiter_bytes(): ...
+        """
+        method, request = stream_request(nsid, params, options, self._settings)
+        try:
+            response = await self._agent.send(request)
+        except Exception as exc:
+            failure = as_failure(method, exc)
+            if failure is exc:
+                raise
+            raise failure from exc
+        try:
+            if not response.is_success:
+                body = await response.aread()
+                raise_for_stream(method, Received(response.status_code, response.headers, body))
+            yield response
+        finally:
+            await response.aclose()
 
     async def _invoke(
         self,

@@ -49,7 +49,9 @@ __all__ = [
     "check_service",
     "generic_method",
     "query_string",
+    "raise_for_stream",
     "read_response",
+    "stream_request",
 ]
 
 BinaryInput: TypeAlias = (
@@ -526,6 +528,25 @@ def call_flow(
             if delay is None:
                 raise
         yield delay
+
+
+def stream_request(
+    nsid: str,
+    params: Mapping[str, Any] | None,
+    options: CallOptions | None,
+    settings: CallSettings,
+) -> tuple[Method, XrpcRequest]:
+    """A query whose answer the caller reads incrementally (``getRepo`` CARs, big blobs)."""
+    method = generic_method(nsid, procedure=False, input=None)
+    request = build_request(method, params, None, options, settings)
+    request.stream = True
+    return method, request
+
+
+def raise_for_stream(method: Method, received: Received) -> None:
+    """Raise what a non-2xx answer to a streamed query means (``received`` has its body)."""
+    if not 200 <= received.status < 300:
+        read_response(method, received, loose=True)
 
 
 def generic_method(nsid: str, *, procedure: bool, input: object) -> Method:

@@ -208,3 +208,14 @@ def test_an_ended_session_is_still_an_agent_and_its_error_surfaces() -> None:
     with pytest.raises(XrpcInternalError, match="Logged out") as info:
         client.test.feed.get_timeline()
     assert not isinstance(info.value, XrpcFetchError)
+
+
+def test_stream_asks_the_agent_for_an_unread_response() -> None:
+    agent = RecordingAgent()
+    with Client(agent).stream("x.example.get", {"n": 1}) as response:
+        assert response.status_code == 200
+    (request,) = agent.requests
+    assert request.stream is True
+    assert request.path == "/xrpc/x.example.get?n=1"
+    assert Client(agent).call("x.example.get") == {"feed": []}
+    assert agent.requests[-1].stream is False
