@@ -9,7 +9,6 @@ modules are imported on first use only, so constructing a client stays cheap.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib
 import inspect
 import time
@@ -18,6 +17,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Literal
 
 import httpx
+import msgspec
 from msgspec import UNSET, UnsetType
 
 from atlex._agent import Agent, AsyncAgent, XrpcRequest
@@ -161,7 +161,7 @@ class _ClientState(_Node):
     def set_labelers(self, labelers: Iterable[str]) -> None:
         """Replace the default labelers."""
         found = tuple(dict.fromkeys(check_labeler(d) for d in labelers))
-        self._settings = dataclasses.replace(self._settings, labelers=found)
+        self._settings = msgspec.structs.replace(self._settings, labelers=found)
 
     def add_labelers(self, labelers: Iterable[str]) -> None:
         """Add to the default labelers."""

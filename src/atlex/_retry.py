@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+
+import msgspec
 
 from atlex.errors import XrpcError, XrpcInvalidResponseError, XrpcResponseError
 
 __all__ = ["NO_RETRY", "RetryPolicy", "delay_from_headers", "retry_delay"]
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
     """How often and how patiently to retry. Delays are in seconds."""
 
     max_retries: int = 0

@@ -14,7 +14,6 @@ import importlib
 import re
 import urllib.parse
 from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import IO, Any, TypeAlias, cast
 
@@ -62,8 +61,7 @@ BinaryInput: TypeAlias = (
 _CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class BinaryBody:
+class BinaryBody(msgspec.Struct, frozen=True):
     """A raw body for a method whose input is not JSON (``uploadBlob``, ``uploadVideo``, CAR).
 
     ``content_type`` is the MIME type to send; when None it is derived from the lexicon encoding
@@ -74,8 +72,7 @@ class BinaryBody:
     content_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CallOptions:
+class CallOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Per-call options. ``UNSET`` inherits the client's setting; ``None`` removes it.
 
     * ``headers``: extra request headers (they win over the client's).
@@ -96,11 +93,10 @@ class CallOptions:
             labelers = tuple(self.labelers)
             for did in labelers:
                 check_labeler(did)
-            object.__setattr__(self, "labelers", labelers)  # iterables are read once
+            msgspec.structs.force_setattr(self, "labelers", labelers)  # iterables are read once
 
 
-@dataclass(frozen=True, slots=True)
-class CallSettings:
+class CallSettings(msgspec.Struct, frozen=True, kw_only=True):
     """A client's defaults for every call (fixed at construction except ``labelers``)."""
 
     headers: tuple[tuple[str, str], ...] = ()
@@ -380,13 +376,15 @@ def build_request(
 # --- responses (response.ts XrpcResponse.fromFetchResponse) ---
 
 
-@dataclass(frozen=True, slots=True)
-class Received:
+class Received(msgspec.Struct, frozen=True):
     """A complete HTTP answer, as the driver read it."""
 
     status: int
     headers: Mapping[str, str]
-    body: bytes = field(repr=False)
+    body: bytes
+
+    def __repr__(self) -> str:
+        return f"Received(status={self.status}, <{len(self.body)} bytes>)"
 
 
 def _module(method: Method) -> Any:
