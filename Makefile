@@ -43,7 +43,7 @@ typecheck: gen ## pyright --strict over src/atlex (generated tree included)
 	$(VENV)/bin/pyright
 
 .PHONY: test
-test: gen ## Everything: lint, typecheck, unit, codegen, conformance and network tests
+test: gen network-install ## Everything: lint, typecheck, unit, codegen, conformance and network tests
 	$(MAKE) lint
 	$(MAKE) typecheck
 	$(PY) -m pytest
@@ -51,3 +51,23 @@ test: gen ## Everything: lint, typecheck, unit, codegen, conformance and network
 .PHONY: clean
 clean: ## Remove build output (keeps .venv and pulled lexicons)
 	rm -rf src/atlex/lex build dist .pytest_cache .ruff_cache
+
+# --- network ---
+# The real reference services (PLC, PDS, AppView) on 127.0.0.1 for the network tests and the demo.
+# See tests/network/refnet.py; install details in network/install.sh.
+
+.PHONY: network-install
+network-install: ## Install Node 22, the reference PDS/PLC/AppView, PostgreSQL and Redis (idempotent)
+	bash network/install.sh
+
+.PHONY: network-up
+network-up: network-install $(STAMP) ## Start the local network in the background (fixed ports, see output)
+	$(PY) tests/network/refnet.py up
+
+.PHONY: network-down
+network-down: $(STAMP) ## Stop the network started by network-up
+	$(PY) tests/network/refnet.py down
+
+.PHONY: demo
+demo: install gen network-install ## Two accounts, a follow, an image post, the timeline, on a local network
+	$(PY) demo/run.py
