@@ -3,6 +3,7 @@ from a URL). ``Client("https://host")`` makes one of these."""
 
 from __future__ import annotations
 
+import threading
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +12,7 @@ import httpx
 
 from atlex import __version__
 from atlex._agent import XrpcRequest
+from atlex.errors import XrpcInternalError
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncServiceAgent", "ServiceAgent"]
 
@@ -50,8 +52,16 @@ def _build(
     )
 
 
+def _closed() -> XrpcInternalError:
+    return XrpcInternalError("this client is closed")
+
+
 class ServiceAgent:
-    """Sends requests to one service without credentials."""
+    """Sends requests to one service without credentials.
+
+    The httpx client (whose TLS setup dominates the cost of making one) is created on the first
+    request, so constructing a ``Client`` stays cheap.
+    """
 
     def __init__(
         self,
@@ -61,24 +71,43 @@ class ServiceAgent:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.service = service_origin(service)
-        self._http = httpx.Client(transport=transport, **_client_kwargs(headers))
+        self._headers = headers
+        self._transport = transport
+        self._http: httpx.Client | None = None
+        self._closed = False
+        self._lock = threading.Lock()
 
     @property
     def did(self) -> str | None:
         return None
 
+    @property
+    def http(self) -> httpx.Client:
+        """The underlying httpx client (created on first use)."""
+        with self._lock:
+            if self._closed:
+                raise _closed()
+            if self._http is None:
+                kwargs = _client_kwargs(self._headers)
+                self._http = httpx.Client(transport=self._transport, **kwargs)
+            return self._http
+
     def send(self, request: XrpcRequest) -> httpx.Response:
-        return self._http.send(_build(self._http, self.service, request), stream=request.stream)
+        http = self.http
+        return http.send(_build(http, self.service, request), stream=request.stream)
 
     def close(self) -> None:
-        self._http.close()
+        with self._lock:
+            self._closed = True
+            if self._http is not None:
+                self._http.close()
 
     def __repr__(self) -> str:
         return f"ServiceAgent({self.service!r})"
 
 
 class AsyncServiceAgent:
-    """Sends requests to one service without credentials, asynchronously."""
+    """Sends requests to one service without credentials, asynchronously (see ServiceAgent)."""
 
     def __init__(
         self,
@@ -88,18 +117,33 @@ class AsyncServiceAgent:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.service = service_origin(service)
-        self._http = httpx.AsyncClient(transport=transport, **_client_kwargs(headers))
+        self._headers = headers
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+        self._closed = False
 
     @property
     def did(self) -> str | None:
         return None
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The underlying httpx client (created on first use; no await, so no race)."""
+        if self._closed:
+            raise _closed()
+        if self._http is None:
+            kwargs = _client_kwargs(self._headers)
+            self._http = httpx.AsyncClient(transport=self._transport, **kwargs)
+        return self._http
+
     async def send(self, request: XrpcRequest) -> httpx.Response:
-        built = _build(self._http, self.service, request)
-        return await self._http.send(built, stream=request.stream)
+        http = self.http
+        return await http.send(_build(http, self.service, request), stream=request.stream)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        self._closed = True
+        if self._http is not None:
+            await self._http.aclose()
 
     def __repr__(self) -> str:
         return f"AsyncServiceAgent({self.service!r})"

@@ -14,7 +14,7 @@ import inspect
 import time
 from collections.abc import AsyncGenerator, Generator, Iterable, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
 import msgspec
@@ -53,6 +53,9 @@ __all__ = [
     "Method",
     "SyncNamespace",
 ]
+
+_C = TypeVar("_C", bound="Client")
+_A = TypeVar("_A", bound="AsyncClient")
 
 _sleep = time.sleep  # module attributes so tests can observe the waits without waiting
 
@@ -426,7 +429,7 @@ class Client(_ClientState, _SyncNode):
         if self._owned is not None:
             self._owned.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self: _C) -> _C:
         return self
 
     def __exit__(
@@ -571,7 +574,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         if self._owned is not None:
             await self._owned.aclose()
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self: _A) -> _A:
         return self
 
     async def __aexit__(

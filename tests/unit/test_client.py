@@ -117,12 +117,25 @@ def test_child_namespaces_are_cached_per_client() -> None:
 
 
 async def test_context_managers_close_owned_connections() -> None:
-    with Client("https://x.test") as client:
-        http = client._owned._http  # pyright: ignore[reportPrivateUsage, reportOptionalMemberAccess]
+    transport = httpx.MockTransport(lambda _r: json_response({"feed": []}))
+    with Client("https://x.test", transport=transport) as client:
+        client.test.feed.get_timeline()
+        http = cast(httpx.Client, client.agent.http)  # type: ignore[attr-defined]
     assert http.is_closed
-    async with AsyncClient("https://x.test") as aclient:
-        ahttp = aclient._owned._http  # pyright: ignore[reportPrivateUsage, reportOptionalMemberAccess]
+    with pytest.raises(XrpcInternalError, match="closed"):
+        client.test.feed.get_timeline()
+    async with AsyncClient("https://x.test", transport=transport) as aclient:
+        await aclient.test.feed.get_timeline()
+        ahttp = cast(httpx.AsyncClient, aclient.agent.http)  # type: ignore[attr-defined]
     assert ahttp.is_closed
+    with pytest.raises(XrpcInternalError, match="closed"):
+        await aclient.test.feed.get_timeline()
+
+
+def test_constructing_a_client_defers_the_http_client() -> None:
+    client = Client("https://x.test")
+    assert client.agent._http is None  # type: ignore[attr-defined]
+    client.close()  # closing an unused client is fine
 
 
 def _public(cls: type) -> dict[str, object]:
