@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import msgspec
 
@@ -228,9 +228,7 @@ def _extract_atproto_api(spec: SetSpec, archive: bytes) -> dict[str, bytes]:
         js = Path(tmp) / "lexicons.js"
         js.write_bytes(source)
         try:
-            proc = subprocess.run(
-                ["node", str(script), str(js)], capture_output=True, timeout=300
-            )
+            proc = subprocess.run(["node", str(script), str(js)], capture_output=True, timeout=300)
         except FileNotFoundError:
             raise LexiconSetError(
                 "`node` is not installed; it is needed to read the lexicons that "
@@ -241,7 +239,7 @@ def _extract_atproto_api(spec: SetSpec, archive: bytes) -> dict[str, bytes]:
     docs: list[Any] = json.loads(proc.stdout)
     out: dict[str, bytes] = {}
     for doc in docs:
-        nsid = doc.get("id") if isinstance(doc, dict) else None
+        nsid = cast("dict[str, Any]", doc).get("id") if isinstance(doc, dict) else None
         if not isinstance(nsid, str) or not nsid:
             raise LexiconSetError(f"{spec.package}: a schema has no id")
         if _excluded(nsid, spec):

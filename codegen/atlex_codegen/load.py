@@ -10,13 +10,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
 from atlex_codegen import schema as s
 
-__all__ = ["Catalog", "Document", "Problem", "load_bytes", "load_dirs", "NSID_RE"]
+__all__ = ["NSID_RE", "Catalog", "Document", "Problem", "load_bytes", "load_dirs"]
 
 NSID_RE = re.compile(
     r"^[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
@@ -79,15 +79,25 @@ def load_dirs(dirs: Iterable[Path]) -> Catalog:
             expected = ".".join(rel.with_suffix("").parts)
             if expected != doc.nsid:
                 problems.append(
-                    Problem(source, doc.nsid, "", "$.id",
-                            f"file path says {expected!r} but the document id is {doc.nsid!r}; "
-                            "using the id")  # fmt: skip
+                    Problem(
+                        source,
+                        doc.nsid,
+                        "",
+                        "$.id",
+                        f"file path says {expected!r} but the document id is {doc.nsid!r}; "
+                        "using the id",
+                    )
                 )
             if doc.nsid in documents:
                 problems.append(
-                    Problem(source, doc.nsid, "", "$.id",
-                            f"duplicate document id, already defined by {documents[doc.nsid].source}; "
-                            "ignored")  # fmt: skip
+                    Problem(
+                        source,
+                        doc.nsid,
+                        "",
+                        "$.id",
+                        f"duplicate document id, already defined by {documents[doc.nsid].source}; "
+                        "ignored",
+                    )
                 )
                 continue
             documents[doc.nsid] = doc
@@ -102,7 +112,7 @@ def load_bytes(data: bytes, source: str) -> tuple[Document | None, list[Problem]
         raw: Any = msgspec.json.decode(data)
     except msgspec.DecodeError as e:
         return None, [Problem(source, "", "", "$", f"not JSON: {e}")]
-    nsid = raw.get("id") if isinstance(raw, dict) else None
+    nsid = cast("dict[str, Any]", raw).get("id") if isinstance(raw, dict) else None
     nsid_s = nsid if isinstance(nsid, str) else ""
     try:
         shell = _shell_decoder.decode(data)
@@ -133,7 +143,7 @@ def _load_def(
         return Problem(source, nsid, name, path, message)
 
     raw: Any = msgspec.json.decode(data)
-    kind = raw.get("type") if isinstance(raw, dict) else None
+    kind = cast("dict[str, Any]", raw).get("type") if isinstance(raw, dict) else None
     if isinstance(kind, str) and kind not in s.DEF_TYPE_NAMES:
         why = (
             "cannot be a named def"
@@ -163,11 +173,12 @@ def _check_def(d: s.DefSchema, base: str, problem: Any) -> tuple[s.DefSchema | N
         return msgspec.structs.replace(
             d, record=_check_object(d.record, base + ".record", problem, problems)
         ), problems
-    if isinstance(d, s.QuerySchema | s.ProcedureSchema | s.SubscriptionSchema):
-        if isinstance(d.parameters, s.ParamsSchema):
-            d = msgspec.structs.replace(
-                d, parameters=_check_params(d.parameters, base + ".parameters", problem, problems)
-            )
+    if isinstance(d, s.QuerySchema | s.ProcedureSchema | s.SubscriptionSchema) and isinstance(
+        d.parameters, s.ParamsSchema
+    ):
+        d = msgspec.structs.replace(
+            d, parameters=_check_params(d.parameters, base + ".parameters", problem, problems)
+        )
     if isinstance(d, s.ProcedureSchema) and isinstance(d.input, s.Body):
         schema = d.input.schema
         if isinstance(schema, s.ObjectSchema):
@@ -229,9 +240,11 @@ def _check_params(
             props[key] = prop
         else:
             problems.append(
-                problem(f"{path}.properties.{key}",
-                        "params may only be boolean, integer, string, unknown or arrays of "
-                        "those; parameter skipped")  # fmt: skip
+                problem(
+                    f"{path}.properties.{key}",
+                    "params may only be boolean, integer, string, unknown or arrays of "
+                    "those; parameter skipped",
+                )
             )
     required = [r for r in p.required if r in props]
     for r in p.required:

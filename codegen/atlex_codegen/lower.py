@@ -161,7 +161,7 @@ class _Lowerer:
 
     def _find_union_members(self) -> None:
         for nsid, doc in self.catalog.documents.items():
-            for def_name, d in doc.defs.items():
+            for _def_name, d in doc.defs.items():
                 for u in _unions_in(d):
                     for ref in u.refs:
                         target = self._resolve(nsid, ref)
@@ -298,7 +298,9 @@ class _Lowerer:
             input_encoding = d.input.encoding
             input_kind = "json" if _is_json(d.input.encoding) else "binary"
             if input_kind == "json":
-                input_obj, input_union = self._body(ctx.at(".input.schema"), d.input, "Input", state)
+                input_obj, input_union = self._body(
+                    ctx.at(".input.schema"), d.input, "Input", state
+                )
         output_kind: Any = None
         output_encoding: str | None = None
         output_schema = False
@@ -316,9 +318,7 @@ class _Lowerer:
                 returns = ir.TClass(module, "Output")
         for e in d.errors:
             ename = e.name if e.name.endswith("Error") else e.name + "Error"
-            errors.append(
-                ir.ErrorClass(state.namer.take(class_name(ename)), e.name, _desc(e))
-            )
+            errors.append(ir.ErrorClass(state.namer.take(class_name(ename)), e.name, _desc(e)))
         # keyword arguments of the stub: params, then the input object's fields
         namer = Namer(frozenset({"self", "options"}))
         if input_kind == "binary":
@@ -462,18 +462,27 @@ class _Lowerer:
                 ccls = "".join(class_name(module_segment(seg).strip("_") or "X") for seg in child)
                 ccls = ccls[:1].upper() + ccls[1:]
                 children.append(
-                    ir.Child(namer.take(field_name(child[-1])), module_of[child], ccls, "Async" + ccls)
+                    ir.Child(
+                        namer.take(field_name(child[-1])), module_of[child], ccls, "Async" + ccls
+                    )
                 )
             node_stubs: list[ir.Stub] = []
             for stub in sorted(by_group.get(node, []), key=lambda st: st.nsid):
                 node_stubs.append(msgspec_replace(stub, name=namer.take(stub.name)))
             type_modules = sorted(
                 {st.type_module for st in node_stubs}
-                | {c.module for st in node_stubs for a in (*st.params, *st.input_args) for c in _classes(a.type)}
+                | {
+                    c.module
+                    for st in node_stubs
+                    for a in (*st.params, *st.input_args)
+                    for c in _classes(a.type)
+                }
             )
             imports = self.import_aliases(type_modules)
             alias_of = {imp.module: imp.alias for imp in imports}
-            node_stubs = [msgspec_replace(st, type_alias=alias_of[st.type_module]) for st in node_stubs]
+            node_stubs = [
+                msgspec_replace(st, type_alias=alias_of[st.type_module]) for st in node_stubs
+            ]
             rel = module_of[node].split(".")
             namespaces.append(
                 ir.Namespace(
@@ -488,12 +497,16 @@ class _Lowerer:
                 )
             )
         roots: list[ir.Child] = []
-        namer = Namer(frozenset({"call"}))
+        namer = Namer(_client_attributes())
         for node in sorted(n for n in nodes if len(n) == 1):
             ccls = class_name(module_segment(node[0]).strip("_") or "X")
-            roots.append(ir.Child(namer.take(field_name(node[0])), module_of[node], ccls, "Async" + ccls))
+            roots.append(
+                ir.Child(namer.take(field_name(node[0])), module_of[node], ccls, "Async" + ccls)
+            )
         client_module = f"{self.package}.client"
-        client = ir.ClientModule(client_module, client_module.replace(".", "/") + ".py", tuple(roots))
+        client = ir.ClientModule(
+            client_module, client_module.replace(".", "/") + ".py", tuple(roots)
+        )
         return namespaces, client
 
     def _package_inits(
@@ -584,13 +597,19 @@ class _Ctx:
         if isinstance(target, s.ObjectSchema | s.RecordSchema):
             return ir.TClass(sym.module, sym.name)
         if isinstance(target, s.TokenSchema):
-            self.problem(f"reference {ref!r} points at a token (tokens cannot be referenced); typed as str")
+            self.problem(
+                f"reference {ref!r} points at a token (tokens cannot be referenced); typed as str"
+            )
             return ir.TScalar("str")
-        if isinstance(target, s.QuerySchema | s.ProcedureSchema | s.SubscriptionSchema | s.PermissionSetSchema):
+        if isinstance(
+            target, s.QuerySchema | s.ProcedureSchema | s.SubscriptionSchema | s.PermissionSetSchema
+        ):
             self.problem(f"reference {ref!r} points at a {sym.kind}; typed as a plain object")
             return ir.TScalar("dict")
         if depth > 20:
-            self.problem(f"reference {ref!r} is part of a cycle of named types; typed as a plain object")
+            self.problem(
+                f"reference {ref!r} is part of a cycle of named types; typed as a plain object"
+            )
             return ir.TScalar("dict")
         # named string / array / scalar defs are inlined where they are used
         tctx = _Ctx(self.lowerer, key[0], key[1], sym.module, f"$.defs.{key[1]}", self.owner)
@@ -605,13 +624,27 @@ class _Ctx:
                 continue
             target = self.lowerer.catalog.documents[key[0]].defs[key[1]]
             if not isinstance(target, s.ObjectSchema | s.RecordSchema):
-                self.problem(f"union member {ref!r} is not an object or record; left out of the union")
+                self.problem(
+                    f"union member {ref!r} is not an object or record; left out of the union"
+                )
                 continue
             sym = self.lowerer.symbols[key]
             members.append(ir.TClass(sym.module, sym.name))
         if not members:
             return ir.TScalar("dict")
         return ir.TUnion(tuple(members), open=not u.closed)
+
+
+def _client_attributes() -> frozenset[str]:
+    """Public attributes of the runtime clients: a root namespace must not hide one."""
+    from atlex import _namespace
+
+    return frozenset(
+        name
+        for cls in (_namespace.Client, _namespace.AsyncClient)
+        for name in dir(cls)
+        if not name.startswith("_")
+    )
 
 
 def _arg(namer: Namer, f: ir.Field) -> ir.Arg:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 
@@ -47,7 +47,11 @@ def _env() -> jinja2.Environment:
     return env
 
 
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_.])(?:_t\.|_m\.|_rt\.|_errors\.|_ns\.|_(?:" + "|".join(_BUILTIN_ALIASES) + r")\b)")
+_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9_.])(?:_t\.|_m\.|_rt\.|_errors\.|_ns\.|_(?:"
+    + "|".join(_BUILTIN_ALIASES)
+    + r")\b)"
+)
 
 
 @dataclass
@@ -140,10 +144,10 @@ def docstring(text: str, indent: str = "") -> str:
 def _literal(value: object) -> str:
     """A Python literal for JSON-like data (repr is exact and inert for these types)."""
     if isinstance(value, dict):
-        items = ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items())  # pyright: ignore[reportUnknownVariableType]
-        return "{" + items + "}"
+        mapping = cast("dict[object, object]", value)
+        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in mapping.items()) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"  # pyright: ignore[reportUnknownVariableType]
+        return "[" + ", ".join(_literal(v) for v in cast("list[object]", value)) + "]"
     if value is None or isinstance(value, bool | int | float | str):
         return repr(value)
     raise TypeError(f"not JSON-like: {type(value).__name__}")

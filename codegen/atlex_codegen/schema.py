@@ -10,6 +10,7 @@ from typing import Any, Literal, TypeAlias
 import msgspec
 from msgspec import UNSET, UnsetType, field
 
+
 # fmt: off
 class _Schema(msgspec.Struct, kw_only=True, rename="camel", tag_field="type", frozen=True):
     description: str | UnsetType = UNSET
@@ -177,8 +178,22 @@ DefSchema: TypeAlias = (
 PRIMARY = (RecordSchema, QuerySchema, ProcedureSchema, SubscriptionSchema, PermissionSetSchema)
 
 DEF_TYPE_NAMES = frozenset(
-    {"boolean", "integer", "string", "bytes", "cid-link", "blob", "array", "object", "token",
-     "record", "query", "procedure", "subscription", "permission-set"}  # fmt: skip
+    {
+        "boolean",
+        "integer",
+        "string",
+        "bytes",
+        "cid-link",
+        "blob",
+        "array",
+        "object",
+        "token",
+        "record",
+        "query",
+        "procedure",
+        "subscription",
+        "permission-set",
+    }
 )
 
 

@@ -10,12 +10,16 @@ from _codegen_support import LEXICONS, GeneratedSet, generated_set
 
 @pytest.fixture(scope="session")
 def features(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedSet]:
-    yield from generated_set(tmp_path_factory.mktemp("features"), [LEXICONS / "features"], "fx_features")
+    yield from generated_set(
+        tmp_path_factory.mktemp("features"), [LEXICONS / "features"], "fx_features"
+    )
 
 
 @pytest.fixture(scope="session")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedSet]:
-    yield from generated_set(tmp_path_factory.mktemp("hostile"), [LEXICONS / "hostile"], "fx_hostile")
+    yield from generated_set(
+        tmp_path_factory.mktemp("hostile"), [LEXICONS / "hostile"], "fx_hostile"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _codegen_support import LEXICONS
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from atlex_codegen.pipeline import generate
-
-from _codegen_support import LEXICONS
 
 
 class PythonText(SingleFileSnapshotExtension):

@@ -1,0 +1,70 @@
+"""The real sets: the whole upstream lexicon set and the third-party set lexrpc bundles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import msgspec
+import pytest
+from _codegen_support import GeneratedSet, generated_set, pulled_set
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedSet]:
+    yield from generated_set(tmp_path_factory.mktemp("up"), [pulled_set("upstream")], "up_check")
+
+
+@pytest.fixture(scope="module")
+def with_third_party(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedSet]:
+    dirs = [pulled_set("upstream"), pulled_set("third-party")]
+    yield from generated_set(tmp_path_factory.mktemp("tp"), dirs, "tp_check")
+
+
+def _check_importable(gen: GeneratedSet) -> tuple[int, int]:
+    modules = gen.import_all()
+    structs = outputs = 0
+    for mod in modules:
+        for value in vars(mod).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, msgspec.Struct)
+                and value.__module__ == mod.__name__
+            ):
+                msgspec.json.Decoder(value)
+                structs += 1
+        for name in ("Output", "Input", "Message"):
+            try:
+                tp = getattr(mod, name)
+            except AttributeError:
+                continue
+            msgspec.json.Decoder(tp)
+            outputs += 1
+    return structs, outputs
+
+
+def test_upstream_set_generates_with_no_problem(upstream: GeneratedSet) -> None:
+    gen = upstream.generation
+    assert [str(p) for p in gen.problems] == []
+    assert gen.documents >= 380
+    assert gen.stubs >= 300
+    structs, outputs = _check_importable(upstream)
+    assert structs > 900
+    assert outputs > 300
+
+
+def test_third_party_set_reports_its_rule_breaks_and_generates_the_rest(
+    with_third_party: GeneratedSet,
+) -> None:
+    reports = [str(p) for p in with_third_party.generation.problems]
+    assert len(reports) == len(set(reports))
+    # each report names the document's file and its NSID
+    assert all(r.split(": ")[0].endswith(".json") and r.split(": ")[1] for r in reports), reports
+    kinds = {
+        "file path says": sum("file path says" in r for r in reports),
+        "not a Lexicon type": sum("is not a Lexicon type" in r for r in reports),
+    }
+    assert kinds == {"file path says": 5, "not a Lexicon type": 1}, reports
+    assert any("social.grain.privateGallery#main: def of type 'space'" in r for r in reports)
+    _check_importable(with_third_party)
+    # third-party records embed upstream types
+    assert with_third_party.module("social.grain.photo").NSID == "social.grain.photo"
