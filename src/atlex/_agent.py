@@ -24,8 +24,9 @@ class XrpcRequest:
     method: Literal["GET", "POST"]
     path: str
     """``/xrpc/<nsid>`` plus the encoded query string, relative to the agent's service."""
-    headers: list[tuple[str, str]] = field(default_factory=lambda: [])
-    content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None = None
+    headers: list[tuple[str, str]] = field(default_factory=lambda: [], repr=False)
+    """Kept out of the repr: a caller may have put credentials in them."""
+    content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None = field(default=None, repr=False)
     replayable: bool = True
     """False when ``content`` is a one-shot stream: an agent must then never resend it."""
     timeout: float | None = None

@@ -232,3 +232,8 @@ def test_stream_asks_the_agent_for_an_unread_response() -> None:
     assert request.path == "/xrpc/x.example.get?n=1"
     assert Client(agent).call("x.example.get") == {"feed": []}
     assert agent.requests[-1].stream is False
+
+
+def test_request_repr_hides_headers_and_body() -> None:
+    request = XrpcRequest("POST", "/xrpc/a.b.c", [("authorization", "Bearer s3cret")], b"pw")
+    assert "s3cret" not in repr(request) and "pw" not in repr(request)
