@@ -70,6 +70,15 @@ class _Usage:
         return [b for b in _BUILTIN_ALIASES if f"_{b}" in self.names]
 
 
+def _import_block(usage: _Usage, *, typing: bool, first_party: list[str]) -> str:
+    """The module's import lines, grouped and ordered the way ruff's isort wants them."""
+    stdlib = ["import typing as _t"] if typing or "_t" in usage.names else []
+    stdlib += [f"from builtins import {b} as _{b}" for b in usage.builtins()]
+    third = ["import msgspec as _m"] if "_m" in usage.names else []
+    groups = [g for g in (stdlib, third, first_party) if g]
+    return "\n\n".join("\n".join(g) for g in groups)
+
+
 def type_text(
     t: ir.TypeExpr,
     ref: Callable[[ir.TClass], str],
@@ -237,12 +246,16 @@ def _render_type_module(env: jinja2.Environment, header: str, m: ir.TypeModule) 
     if metadata:
         usage.note("_t.")
     doc = f"``{m.nsid}``" + (f": {m.doc}" if m.doc else "")
+    first_party = ["from atlex import _rt"] if "_rt" in usage.names or m.imports else []
+    if "_errors" in usage.names:
+        first_party.append("from atlex import errors as _errors")
     return env.get_template("types.py.jinja").render(
         header=header,
         doc=docstring(doc),
         nsid=repr(m.nsid),
-        uses=usage.names,
-        builtins=usage.builtins(),
+        import_block=_import_block(
+            usage, typing=bool(m.imports or lazy_aliases), first_party=first_party
+        ),
         imports=m.imports,
         constants=constants,
         structs=structs,
@@ -264,10 +277,10 @@ def _field_view(
 
     def annotation(static: bool) -> str:
         text = type_text(f.type, ref, usage, static=static)
-        if f.nullable:
-            text += " | None"
         if not f.required and not f.has_default:
             text += usage.note(" | _m.UnsetType")
+        if f.nullable:
+            text += " | None"
         return repr(text) if quote else text
 
     if f.has_default:
@@ -313,14 +326,16 @@ def _render_namespace(env: jinja2.Environment, header: str, n: ir.Namespace) -> 
         children.append({"attr": c.attr, "module": repr(c.module), "cls": c.cls,
                          "async_cls": c.async_cls, "alias": alias})  # fmt: skip
     stubs = [_stub_view(st, ref, usage) for st in n.stubs]
+    first_party = ["from atlex import _namespace as _ns"]
+    if "_rt" in usage.names:
+        first_party.append("from atlex import _rt")
     return env.get_template("namespace.py.jinja").render(
         header=header,
         doc=docstring(f"Calls in the ``{n.nsid}`` namespace."),
         nsid=n.nsid,
         cls=n.cls,
         async_cls=n.async_cls,
-        uses=usage.names,
-        builtins=usage.builtins(),
+        import_block=_import_block(usage, typing=True, first_party=first_party),
         imports=[imp for imp in n.imports if imp.module in used_modules],
         child_imports=child_imports,
         children=children,

@@ -1,4 +1,4 @@
-"""pyright --strict over generated fixture packages: hostile names must still type-check."""
+"""pyright --strict and ruff over generated fixture packages: hostile names must stay clean."""
 
 from __future__ import annotations
 
@@ -37,3 +37,31 @@ def test_generated_fixture_packages_are_pyright_strict_clean(tmp_path: Path) -> 
     ]
     assert errors == []
     assert report["summary"]["filesAnalyzed"] == sum(1 for _ in tmp_path.rglob("*.py"))
+
+
+def test_generated_fixture_packages_are_ruff_clean(tmp_path: Path) -> None:
+    for set_name in ("features", "hostile", "broken"):
+        gen = generate([LEXICONS / set_name], f"rc_{set_name}")
+        write_files(gen.files, tmp_path, f"rc_{set_name}")
+    ruff = Path(sys.executable).with_name("ruff")
+    proc = subprocess.run(
+        [
+            str(ruff),
+            "check",
+            "--isolated",
+            "--select",
+            "E,F,W,I,UP,B,SIM,RUF",
+            "--ignore",
+            "E501",
+            "--target-version",
+            "py310",
+            "--output-format",
+            "concise",
+            str(tmp_path),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
