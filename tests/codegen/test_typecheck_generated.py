@@ -58,7 +58,7 @@ def test_generated_fixture_packages_are_ruff_clean(tmp_path: Path) -> None:
             "--output-format",
             "concise",
             str(tmp_path),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         timeout=300,
