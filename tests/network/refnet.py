@@ -33,7 +33,6 @@ import httpx
 if __package__ in (None, ""):  # run as a script: make the sibling module importable
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from refnet_xrpc import Account, create_account
 from refnet_procs import (
     RunAs,
     Service,
@@ -47,6 +46,7 @@ from refnet_procs import (
     tail,
     wait_for_line,
 )
+from refnet_xrpc import Account, create_account
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NETWORK_DIR = REPO_ROOT / "network"
@@ -114,7 +114,9 @@ class ReadyInfo:
                 appview_did=None if data["appviewDid"] is None else str(data["appviewDid"]),
                 handle_domain=str(data["handleDomain"]),
                 access_ttl=str(data["accessTtl"]),
-                listeners=tuple((str(item["host"]), int(item["port"])) for item in data["listeners"]),
+                listeners=tuple(
+                    (str(item["host"]), int(item["port"])) for item in data["listeners"]
+                ),
                 refused_outbound=int(data["refusedOutbound"]),
                 admin_password=str(data["adminPassword"]),
                 jwt_secret=str(data["jwtSecret"]),
@@ -214,7 +216,9 @@ class _Controller:
         self.keep_logs = keep_logs or os.environ.get("ATLEX_NETWORK_KEEP_LOGS") == "1"
         self.run_dir: Path | None = None
         self.services: list[Service] = []
-        self.started_pgids: list[int] = []  # every group ever started, to prove none outlives stop()
+        self.started_pgids: list[
+            int
+        ] = []  # every group ever started, to prove none outlives stop()
         self._info: ReadyInfo | None = None
         self._failed = False
 
@@ -347,7 +351,7 @@ class ReferenceNetwork(_Controller):
         super().__init__(attached=attached, keep_logs=keep_logs, startup_timeout=startup_timeout)
         self.toolchain = toolchain or Toolchain()
         if ports is None:
-            ports = dict(zip(self.SERVICE_PORTS, free_ports(len(self.SERVICE_PORTS))))
+            ports = dict(zip(self.SERVICE_PORTS, free_ports(len(self.SERVICE_PORTS)), strict=True))
         missing = set(self.SERVICE_PORTS) - set(ports)
         if missing:
             raise ValueError(f"ports: missing {sorted(missing)}")
@@ -401,8 +405,10 @@ class ReferenceNetwork(_Controller):
         data = pg_dir / "data"
         initdb = spawn(
             "initdb",
-            [str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
-            + ["--no-sync", "--encoding=UTF8", "--locale=C"],
+            [
+                *(str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"),
+                *("--no-sync", "--encoding=UTF8", "--locale=C"),
+            ],
             log=run_dir / "initdb.log",
             run_as=run_as,
             die_with_parent=self.attached,
@@ -450,8 +456,10 @@ class ReferenceNetwork(_Controller):
         redis_dir.mkdir()
         service = spawn(
             "Redis",
-            [redis, "--port", str(self.ports["redis"]), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--dir", str(redis_dir), "--daemonize", "no"],
+            [
+                *(redis, "--port", str(self.ports["redis"]), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(redis_dir), "--daemonize", "no"),
+            ],
             log=run_dir / "redis.log",
             die_with_parent=self.attached,
         )
@@ -464,7 +472,9 @@ class ReferenceNetwork(_Controller):
         )
         self._raise_unless_ready(service, line, "Ready to accept", "redis")
 
-    def _raise_unless_ready(self, service: Service, line: str | None, ok: str, port_name: str) -> None:
+    def _raise_unless_ready(
+        self, service: Service, line: str | None, ok: str, port_name: str
+    ) -> None:
         if line is not None and ok in line:
             return
         if line is not None and ("bind" in line or "in use" in line or "listen" in line):
@@ -506,7 +516,11 @@ class LonePds(_Controller):
         self.plc_url = plc_url
         self.appview = (appview_url, appview_did)
         names = ["pds"] if plc_url else ["pds", "plc"]
-        self.ports = dict(ports) if ports is not None else dict(zip(names, free_ports(len(names))))
+        self.ports = (
+            dict(ports)
+            if ports is not None
+            else dict(zip(names, free_ports(len(names)), strict=True))
+        )
 
     def __enter__(self) -> LonePds:
         self.start()
@@ -559,13 +573,21 @@ def cmd_up() -> int:
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     state.write_text(
         json.dumps(
-            {"pgids": [s.pid for s in network.services], "runDir": str(network.run_dir), "ready": dict(info.raw)},
+            {
+                "pgids": [s.pid for s in network.services],
+                "runDir": str(network.run_dir),
+                "ready": dict(info.raw),
+            },
             indent=2,
         )
     )
     state.chmod(0o600)  # it holds the admin password
-    print(f"local AT Protocol network up in {info.startup_ms / 1000:.1f} s (logs: {network.run_dir})")
-    print(f"  PDS      {info.pds}   (service DID {info.pds_did}; handles end in {info.handle_domain})")
+    print(
+        f"local AT Protocol network up in {info.startup_ms / 1000:.1f} s (logs: {network.run_dir})"
+    )
+    print(
+        f"  PDS      {info.pds}   (service DID {info.pds_did}; handles end in {info.handle_domain})"
+    )
     print(f"  AppView  {info.appview}   ({info.appview_did})")
     print(f"  PLC      {info.plc}")
     print(f"  admin password and JWT secret: in {state}")

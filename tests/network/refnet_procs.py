@@ -56,7 +56,9 @@ class RunAs:
         os.chown(path, self.uid, self.gid)
 
 
-def _child_setup(run_as: RunAs | None, die_with_parent: bool, parent_pid: int) -> Callable[[], None]:
+def _child_setup(
+    run_as: RunAs | None, die_with_parent: bool, parent_pid: int
+) -> Callable[[], None]:
     def setup() -> None:  # runs in the child between fork and exec: keep it minimal
         if run_as is not None:
             os.setgroups([])
@@ -91,7 +93,11 @@ class Service:
         code = self.process.poll()
         if code is None:
             return f"{self.name} (pid {self.pid}) is running"
-        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        how = (
+            f"was killed by {signal.Signals(-code).name}"
+            if code < 0
+            else f"exited with code {code}"
+        )
         return f"{self.name} (pid {self.pid}) {how}"
 
     def stop(self, grace: float) -> None:

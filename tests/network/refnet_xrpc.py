@@ -44,7 +44,9 @@ def _decode(response: httpx.Response) -> dict[str, Any]:
         return {}
     decoded = response.json()
     if not isinstance(decoded, dict):
-        raise XrpcCallError(response.request.method, str(response.url), response.status_code, response.text)
+        raise XrpcCallError(
+            response.request.method, str(response.url), response.status_code, response.text
+        )
     return decoded  # pyright: ignore[reportUnknownVariableType]
 
 
@@ -79,7 +81,9 @@ def upload_blob(service: str, data: bytes, mime_type: str, token: str) -> dict[s
     """``com.atproto.repo.uploadBlob``: the blob reference to embed in a record."""
     url = f"{service}/xrpc/com.atproto.repo.uploadBlob"
     with httpx.Client(timeout=TIMEOUT) as client:
-        response = client.post(url, content=data, headers={**_auth(token), "Content-Type": mime_type})
+        response = client.post(
+            url, content=data, headers={**_auth(token), "Content-Type": mime_type}
+        )
     blob = _decode(response).get("blob")
     if not isinstance(blob, dict):
         raise XrpcCallError("POST", url, response.status_code, "no 'blob' in the response")
@@ -148,10 +152,19 @@ def create_account(pds: str, name: str, *, handle_domain: str = ".test") -> Acco
             refresh_jwt=str(session["refreshJwt"]),
         )
     except KeyError as exc:
-        raise XrpcCallError("POST", f"{pds}/xrpc/com.atproto.server.createAccount", 200, f"no {exc} in the response") from exc
+        raise XrpcCallError(
+            "POST", f"{pds}/xrpc/com.atproto.server.createAccount", 200, f"no {exc} in the response"
+        ) from exc
 
 
-def poll(fetch: Callable[[], T], until: Callable[[T], bool], *, timeout: float, what: str, interval: float = 0.1) -> T:
+def poll(
+    fetch: Callable[[], T],
+    until: Callable[[T], bool],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = 0.1,
+) -> T:
     """Call ``fetch`` until ``until(result)`` holds; raise ``TimeoutError`` naming ``what``.
 
     For eventually-consistent reads (the AppView indexes the PDS firehose asynchronously).
@@ -162,7 +175,9 @@ def poll(fetch: Callable[[], T], until: Callable[[T], bool], *, timeout: float, 
         if until(result):
             return result
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"{what}: not seen within {timeout:.0f} s; last result: {result!r:.500}")
+            raise TimeoutError(
+                f"{what}: not seen within {timeout:.0f} s; last result: {result!r:.500}"
+            )
         time.sleep(interval)
 
 
@@ -170,7 +185,9 @@ def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A valid PNG of one colour (for blob uploads; no imaging library needed)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     row = b"\x00" + bytes(rgb) * width  # filter byte 0, then the pixels
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB

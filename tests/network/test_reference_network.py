@@ -58,7 +58,9 @@ def test_post_comes_back_through_a_followers_timeline(network: ReferenceNetwork)
     assert item["post"]["record"]["text"] == text
     assert item["post"]["author"]["did"] == alice.did
     assert item["post"]["author"]["handle"] == alice.handle
-    assert item["post"]["author"]["viewer"]["following"].startswith(f"at://{bob.did}/app.bsky.graph.follow/")
+    assert item["post"]["author"]["viewer"]["following"].startswith(
+        f"at://{bob.did}/app.bsky.graph.follow/"
+    )
 
 
 def test_image_post_carries_its_blob_to_the_timeline(network: ReferenceNetwork) -> None:
@@ -94,11 +96,15 @@ def test_image_post_carries_its_blob_to_the_timeline(network: ReferenceNetwork) 
 
 def test_identity_resolution_stays_local(network: ReferenceNetwork) -> None:
     dave = network.create_account("dave")
-    resolved = call(network.info.pds, "com.atproto.identity.resolveHandle", params={"handle": dave.handle})
+    resolved = call(
+        network.info.pds, "com.atproto.identity.resolveHandle", params={"handle": dave.handle}
+    )
     assert resolved == {"did": dave.did}
     # a handle outside the local domain would need DNS: it is reported unresolvable instead
     with pytest.raises(XrpcCallError) as caught:
-        call(network.info.pds, "com.atproto.identity.resolveHandle", params={"handle": "example.com"})
+        call(
+            network.info.pds, "com.atproto.identity.resolveHandle", params={"handle": "example.com"}
+        )
     assert caught.value.status == 400
     assert network.run_dir is not None
     node_log = Path(network.run_dir, "node.log").read_text(errors="replace")
@@ -120,14 +126,28 @@ def test_short_token_pds_expires_access_tokens(short_token_pds: LonePds) -> None
             return exc.status
         return 200
 
-    assert poll(session_status, lambda status: status != 200, timeout=60, what="access token expiry", interval=0.25) == 400
+    assert (
+        poll(
+            session_status,
+            lambda status: status != 200,
+            timeout=60,
+            what="access token expiry",
+            interval=0.25,
+        )
+        == 400
+    )
     refreshed = call(
         erin.pds, "com.atproto.server.refreshSession", token=erin.refresh_jwt, procedure=True
     )
-    assert call(erin.pds, "com.atproto.server.getSession", token=refreshed["accessJwt"])["handle"] == erin.handle
+    assert (
+        call(erin.pds, "com.atproto.server.getSession", token=refreshed["accessJwt"])["handle"]
+        == erin.handle
+    )
 
 
-def test_short_token_pds_reaches_the_appview(short_token_pds: LonePds, network: ReferenceNetwork) -> None:
+def test_short_token_pds_reaches_the_appview(
+    short_token_pds: LonePds, network: ReferenceNetwork
+) -> None:
     assert short_token_pds.info.appview == network.info.appview
     frank: Account = short_token_pds.create_account("frank")
     prefs = frank.call("app.bsky.actor.getPreferences")
