@@ -686,8 +686,8 @@ def _unions_in(x: Any) -> Iterator[s.UnionSchema]:
     if isinstance(x, s.UnionSchema):
         yield x
     elif isinstance(x, msgspec.Struct):
-        for f in msgspec.structs.fields(x):
-            yield from _unions_in(getattr(x, f.name))
+        for name in x.__struct_fields__:  # (structs.fields() would re-evaluate annotations)
+            yield from _unions_in(getattr(x, name))
     elif isinstance(x, dict):
         for v in x.values():  # pyright: ignore[reportUnknownVariableType]
             yield from _unions_in(v)
