@@ -67,8 +67,19 @@ def status_error_code(status: int) -> str:
     return "UpstreamFailure" if status >= 500 else "InvalidRequest"
 
 
+def _rebuild(cls: type[LexError], args: tuple[Any, ...], state: dict[str, Any]) -> LexError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
+
 class LexError(Exception):
     """Base of every atlex error: an XRPC-style ``error`` code plus a human ``message``."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # subclasses take keyword-only arguments, which Exception's default pickling drops
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
     error: str
     message: str

@@ -143,3 +143,26 @@ def test_errors_module_does_not_import_httpx() -> None:
     code = "import sys, atlex.errors; print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_errors_survive_pickling() -> None:
+    import pickle
+
+    err = XrpcAuthenticationError(
+        "AuthenticationRequired",
+        "no",
+        status=401,
+        headers={"www-authenticate": "Bearer"},
+        nsid="a.b",
+    )
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is XrpcAuthenticationError
+    assert (copy.error, copy.message, copy.status, copy.nsid) == err_fields(err)
+    assert copy.www_authenticate == {"Bearer": {}}
+    assert str(copy) == str(err)
+    fetch = pickle.loads(pickle.dumps(XrpcFetchError(OSError("down"))))
+    assert fetch.should_retry() and "down" in fetch.message
+
+
+def err_fields(err: XrpcResponseError) -> tuple[str, str, int, str | None]:
+    return (err.error, err.message, err.status, err.nsid)
