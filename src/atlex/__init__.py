@@ -28,6 +28,7 @@ _LAZY: dict[str, str] = {
     "UNSET": "msgspec:UNSET",
     "UnsetType": "msgspec:UnsetType",
     "LexObject": "atlex._model:LexObject",
+    "LexValidationError": "atlex._validate:LexValidationError",
     "Blob": "atlex._model:Blob",
     "Bytes": "atlex._model:Bytes",
     "CidLink": "atlex._model:CidLink",
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from atlex._model import Bytes as Bytes
     from atlex._model import CidLink as CidLink
     from atlex._model import LexObject as LexObject
+    from atlex._validate import LexValidationError as LexValidationError
     from atlex._namespace import CallOptions as CallOptions
     from atlex.lex.client import AsyncClient as AsyncClient
     from atlex.lex.client import Client as Client
