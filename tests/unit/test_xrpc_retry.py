@@ -157,3 +157,7 @@ def test_delay_from_headers() -> None:
     assert delay_from_headers({"ratelimit-reset": str(int(now) + 4)}, lambda: now) == 4.0
     assert delay_from_headers({"ratelimit-reset": "x"}, lambda: now) is None
     assert delay_from_headers({}, lambda: now) is None
+
+
+async def test_async_sleep_runs_under_anyio() -> None:
+    await _namespace._async_sleep(0)  # pyright: ignore[reportPrivateUsage]
