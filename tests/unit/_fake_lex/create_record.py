@@ -18,7 +18,7 @@ class Input(_rt.LexObject, kw_only=True):
     collection: _str
     record: dict[_str, _t.Any]
     rkey: _str | _m.UnsetType = _m.UNSET
-    validate: _bool | _m.UnsetType = _m.UNSET
+    validate_: _bool | _m.UnsetType = _m.field(default=_m.UNSET, name="validate")
     swap_commit: _str | _m.UnsetType = _m.UNSET
 
 
