@@ -47,7 +47,11 @@ def matches_encoding(declared: str, mime: str) -> bool:
 
 
 def resolve_content_type(nsid: str, declared: str, explicit: str | None) -> str:
-    """Explicit type (must fit the lexicon) > concrete lexicon encoding > octet-stream."""
+    """Explicit type (must fit the lexicon) > concrete lexicon encoding > octet-stream.
+
+    Upstream throws TypeError for a bad or missing type; a wrong *value* is a ValueError in
+    Python, so that is what we raise (same message, before any I/O).
+    """
     if explicit:
         if not matches_encoding(declared, explicit):
             raise ValueError(

@@ -95,7 +95,7 @@ def build_headers(
     ``atproto-proxy`` / ``atproto-accept-labelers`` / ``accept`` rules."""
     call_headers = tuple((options.headers or {}).items()) if options else ()
     headers = _merge(settings.headers, call_headers)
-    if "content-type" in headers:
+    if "content-type" in headers:  # upstream: TypeError; a bad value is a ValueError here
         raise ValueError(
             f"unexpected content-type header ({headers['content-type']}): the body decides it"
         )
