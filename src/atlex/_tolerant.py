@@ -234,16 +234,46 @@ def _bad_tag(value: str, path: str, tag_field: str) -> SchemaMismatchError:
     return SchemaMismatchError(f"Invalid value '{value}'", f"{path}.{tag_field}")
 
 
+def _again(failure: SchemaMismatchError) -> SchemaMismatchError:
+    """A fresh copy of a located failure, to raise at the position that owns it."""
+    return SchemaMismatchError(failure.reason, failure.path)
+
+
+def _inside(failure: SchemaMismatchError | None, path: str) -> bool:
+    """Whether a known native failure lies within the value at ``path``.
+
+    Native decoding stops at the first problem in document order, so decoding a slice that
+    contains it natively would fail again at the same place: skip that retry (it also keeps a
+    deep chain of failing levels linear instead of quadratic).
+    """
+    if failure is None:
+        return False
+    located = failure.path
+    return located.startswith(path) and (len(located) == len(path) or located[len(path)] in ".[")
+
+
+# The slow-path functions below receive ``failure``: the native error for the value they
+# handle, already located in the whole document. They either descend or raise it again.
+
 # ---------------------------------------------------------------------------------------------
 # JSON
 
 
-def _json(raw: Any, tp: Any, closed: bool, single: bool, path: str) -> Any:
+def _json(
+    raw: Any,
+    tp: Any,
+    closed: bool,
+    single: bool,
+    path: str,
+    known: SchemaMismatchError | None,
+) -> Any:
     plan = _type_plan(tp)
+    if _inside(known, path):
+        return _json_slow(raw, plan, closed, single, cast("SchemaMismatchError", known), path)
     try:
         return plan.native.decode(raw)
-    except msgspec.ValidationError as native:
-        return _json_slow(raw, plan, closed, single, native, path)
+    except msgspec.ValidationError as exc:
+        return _json_slow(raw, plan, closed, single, _relocate(exc, path), path)
 
 
 def _json_slow(
@@ -251,25 +281,25 @@ def _json_slow(
     plan: _TypePlan,
     closed: bool,
     single: bool,
-    native: msgspec.ValidationError,
+    failure: SchemaMismatchError,
     path: str,
 ) -> Any:
-    """``raw`` failed natively as ``plan``'s type with ``native``: descend, or re-raise."""
     n_structs = len(plan.structs)
     if n_structs >= 2 or (single and n_structs == 1):
-        return _json_union(raw, plan, closed, single, native, path)
+        return _json_union(raw, plan, closed, single, failure, path)
     if n_structs == 1:
-        return _json_struct(raw, plan.structs[0], native, path)
+        return _json_struct(raw, plan.structs[0], failure, path)
     if plan.list_item is not _NO_LIST:
         try:
             items = _RAW_LIST.decode(raw)
         except msgspec.ValidationError:
-            raise _relocate(native, path) from native
+            raise _again(failure) from None
         item_tp = plan.list_item
         return [
-            _json(item, item_tp, closed, single, f"{path}[{i}]") for i, item in enumerate(items)
+            _json(item, item_tp, closed, single, f"{path}[{i}]", failure)
+            for i, item in enumerate(items)
         ]
-    raise _relocate(native, path) from native
+    raise _again(failure)
 
 
 def _json_union(
@@ -277,63 +307,73 @@ def _json_union(
     plan: _TypePlan,
     closed: bool,
     single: bool,
-    native: msgspec.ValidationError,
+    failure: SchemaMismatchError,
     path: str,
 ) -> Any:
     try:
         tag_raw = getattr(_peeker(plan.tag_field).decode(raw), _TWIN_TAG_ATTR)
     except msgspec.ValidationError:  # not an object: the native error says so
-        raise _relocate(native, path) from native
+        raise _again(failure) from None
     if tag_raw is UNSET:
         if single and len(plan.structs) == 1:
             # A single-ref union looks like a ref to msgspec, which accepts a missing $type.
-            return _json_struct(raw, plan.structs[0], native, path)
-        raise _relocate(native, path) from native
+            return _json_struct(raw, plan.structs[0], failure, path)
+        raise _again(failure)
     try:
         tag = _STR.decode(tag_raw)
     except msgspec.ValidationError as exc:
-        raise _relocate(exc, f"{path}.{plan.tag_field}") from native
+        raise _relocate(exc, f"{path}.{plan.tag_field}") from None
     member = plan.by_tag.get(tag)
     if member is not None:
-        return _json(raw, member, False, False, path)
+        # The union failed natively, so this member fails natively on the same value.
+        return _json_struct(raw, member, failure, path)
     if closed:
-        raise _bad_tag(tag, path, plan.tag_field) from native
+        raise _bad_tag(tag, path, plan.tag_field)
     return _ANY.decode(raw)  # an unknown member of an open union: kept as plain data
 
 
 def _json_struct(
     raw: Any,
     cls: type[msgspec.Struct],
-    native: msgspec.ValidationError,
+    failure: SchemaMismatchError,
     path: str,
 ) -> Any:
     splan = _struct_plan(cls)
     if splan.strict_leaf:
-        raise _relocate(native, path) from native
+        raise _again(failure)
     try:
         twin = splan.twin.decode(raw)
     except msgspec.ValidationError:  # not an object (null was handled natively if allowed)
-        raise _relocate(native, path) from native
+        raise _again(failure) from None
     if splan.tag is not None and splan.tag_field is not None:
         tag_raw = getattr(twin, _TWIN_TAG_ATTR)
         if tag_raw is not UNSET:
             try:
                 tag = _STR.decode(tag_raw)
             except msgspec.ValidationError as exc:
-                raise _relocate(exc, f"{path}.{splan.tag_field}") from native
+                raise _relocate(exc, f"{path}.{splan.tag_field}") from None
             if tag != splan.tag:
-                raise _bad_tag(tag, path, splan.tag_field) from native
+                raise _bad_tag(tag, path, splan.tag_field)
     kwargs: dict[str, Any] = {}
     for field in splan.fields:
         piece = getattr(twin, field.name)
         if piece is UNSET:
             if field.required:
-                raise _missing(field, path) from native
+                raise _missing(field, path)
             continue
         kwargs[field.name] = _json(
-            piece, field.type, field.closed, field.single, f"{path}.{field.encode_name}"
+            piece, field.type, field.closed, field.single, f"{path}.{field.encode_name}", failure
         )
     return _construct(cls, kwargs, path)
+
+
+def _json_top(
+    raw: Any, plan: _TypePlan, closed: bool, single: bool, fast: msgspec.ValidationError
+) -> Any:
+    try:
+        return _json_slow(raw, plan, closed, single, _relocate(fast, "$"), "$")
+    except SchemaMismatchError as slow:
+        raise slow from fast
 
 
 def json_tolerant(
@@ -352,10 +392,7 @@ def json_tolerant(
     try:
         return plan.native.decode(raw)
     except msgspec.ValidationError as fast:
-        try:
-            return _json_slow(raw, plan, closed, bool(union_flag), fast, "$")
-        except SchemaMismatchError as slow:
-            raise slow from fast
+        return _json_top(raw, plan, closed, bool(union_flag), fast)
 
 
 class TolerantDecoder(Generic[T]):
@@ -382,10 +419,7 @@ class TolerantDecoder(Generic[T]):
         try:
             return cast("T", self._plan.native.decode(buf))
         except msgspec.ValidationError as fast:
-            try:
-                return cast("T", _json_slow(buf, self._plan, False, False, fast, "$"))
-            except SchemaMismatchError as slow:
-                raise slow from fast
+            return cast("T", _json_top(buf, self._plan, False, False, fast))
 
     def __repr__(self) -> str:
         return f"TolerantDecoder({self.type!r})"
@@ -417,12 +451,23 @@ def decoder_for(tp: Any) -> TolerantDecoder[Any]:
 # Python builtins (JSON-shaped dicts and lists: files, caches, CBOR event streams)
 
 
-def _convert(obj: Any, tp: Any, closed: bool, single: bool, path: str, kw: dict[str, Any]) -> Any:
+def _convert(
+    obj: Any,
+    tp: Any,
+    closed: bool,
+    single: bool,
+    path: str,
+    known: SchemaMismatchError | None,
+    kw: dict[str, Any],
+) -> Any:
     plan = _type_plan(tp)
+    if _inside(known, path):
+        failure = cast("SchemaMismatchError", known)
+        return _convert_slow(obj, plan, closed, single, failure, path, kw)
     try:
         return msgspec.convert(obj, plan.target, **kw)
-    except msgspec.ValidationError as native:
-        return _convert_slow(obj, plan, closed, single, native, path, kw)
+    except msgspec.ValidationError as exc:
+        return _convert_slow(obj, plan, closed, single, _relocate(exc, path), path, kw)
 
 
 def _convert_slow(
@@ -430,26 +475,26 @@ def _convert_slow(
     plan: _TypePlan,
     closed: bool,
     single: bool,
-    native: msgspec.ValidationError,
+    failure: SchemaMismatchError,
     path: str,
     kw: dict[str, Any],
 ) -> Any:
     n_structs = len(plan.structs)
     if isinstance(obj, dict) and (n_structs >= 2 or (single and n_structs == 1)):
-        return _convert_union(cast("dict[str, Any]", obj), plan, closed, single, native, path, kw)
+        return _convert_union(cast("dict[str, Any]", obj), plan, closed, single, failure, path, kw)
     if isinstance(obj, dict) and n_structs == 1:
-        return _convert_struct(cast("dict[str, Any]", obj), plan.structs[0], native, path, kw)
+        return _convert_struct(cast("dict[str, Any]", obj), plan.structs[0], failure, path, kw)
     if plan.list_item is not _NO_LIST and isinstance(obj, (list, tuple)):
         items = cast("list[Any] | tuple[Any, ...]", obj)
         return [
-            _convert(item, plan.list_item, closed, single, f"{path}[{i}]", kw)
+            _convert(item, plan.list_item, closed, single, f"{path}[{i}]", failure, kw)
             for i, item in enumerate(items)
         ]
-    raise _relocate(native, path) from native
+    raise _again(failure)
 
 
 def _convert_tag(
-    obj: dict[str, Any], tag_field: str, native: msgspec.ValidationError, path: str
+    obj: dict[str, Any], tag_field: str, failure: SchemaMismatchError, path: str
 ) -> str | UnsetType:
     value = obj.get(tag_field, UNSET)
     if value is UNSET or isinstance(value, str):
@@ -457,8 +502,8 @@ def _convert_tag(
     try:
         msgspec.convert(value, str)
     except msgspec.ValidationError as exc:
-        raise _relocate(exc, f"{path}.{tag_field}") from native
-    raise _relocate(native, path) from native  # unreachable for builtins; stay strict anyway
+        raise _relocate(exc, f"{path}.{tag_field}") from None
+    raise _again(failure)  # unreachable for builtins; stay strict anyway
 
 
 def _convert_union(
@@ -466,42 +511,42 @@ def _convert_union(
     plan: _TypePlan,
     closed: bool,
     single: bool,
-    native: msgspec.ValidationError,
+    failure: SchemaMismatchError,
     path: str,
     kw: dict[str, Any],
 ) -> Any:
-    tag = _convert_tag(obj, plan.tag_field, native, path)
+    tag = _convert_tag(obj, plan.tag_field, failure, path)
     if isinstance(tag, UnsetType):
         if single and len(plan.structs) == 1:
-            return _convert_struct(obj, plan.structs[0], native, path, kw)
-        raise _relocate(native, path) from native
+            return _convert_struct(obj, plan.structs[0], failure, path, kw)
+        raise _again(failure)
     member = plan.by_tag.get(tag)
     if member is not None:
-        return _convert(obj, member, False, False, path, kw)
+        return _convert_struct(obj, member, failure, path, kw)
     if closed:
-        raise _bad_tag(tag, path, plan.tag_field) from native
+        raise _bad_tag(tag, path, plan.tag_field)
     return obj  # an unknown member of an open union: kept as it is
 
 
 def _convert_struct(
     obj: dict[str, Any],
     cls: type[msgspec.Struct],
-    native: msgspec.ValidationError,
+    failure: SchemaMismatchError,
     path: str,
     kw: dict[str, Any],
 ) -> Any:
     splan = _struct_plan(cls)
     if splan.strict_leaf:
-        raise _relocate(native, path) from native
+        raise _again(failure)
     if splan.tag is not None and splan.tag_field is not None:
-        tag = _convert_tag(obj, splan.tag_field, native, path)
+        tag = _convert_tag(obj, splan.tag_field, failure, path)
         if isinstance(tag, str) and tag != splan.tag:
-            raise _bad_tag(tag, path, splan.tag_field) from native
+            raise _bad_tag(tag, path, splan.tag_field)
     kwargs: dict[str, Any] = {}
     for field in splan.fields:
         if field.encode_name not in obj:
             if field.required:
-                raise _missing(field, path) from native
+                raise _missing(field, path)
             continue
         kwargs[field.name] = _convert(
             obj[field.encode_name],
@@ -509,6 +554,7 @@ def _convert_struct(
             field.closed,
             field.single,
             f"{path}.{field.encode_name}",
+            failure,
             kw,
         )
     return _construct(cls, kwargs, path)
@@ -532,6 +578,7 @@ def convert_tolerant(
         return msgspec.convert(obj, plan.target, **convert_kwargs)
     except msgspec.ValidationError as fast:
         try:
-            return _convert_slow(obj, plan, closed, bool(union_flag), fast, "$", convert_kwargs)
+            failure = _relocate(fast, "$")
+            return _convert_slow(obj, plan, closed, bool(union_flag), failure, "$", convert_kwargs)
         except SchemaMismatchError as slow:
             raise slow from fast
