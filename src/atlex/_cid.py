@@ -69,11 +69,11 @@ def parse_cid(text: str) -> ParsedCid:
     if len(text) == 46 and text.startswith("Qm"):
         return _parse_v0(text)
     prefix, body = text[0], text[1:]
-    if not body:
-        raise CidError("nothing after the multibase prefix")
     decoder = _DECODERS.get(prefix)
     if decoder is None:
         raise CidError(f"unsupported multibase prefix {prefix!r}")
+    if not body:
+        raise CidError("nothing after the multibase prefix")
     return _parse_v1_bytes(decoder(body))
 
 
