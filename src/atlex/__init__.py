@@ -32,6 +32,13 @@ _LAZY: dict[str, str] = {
     "Blob": "atlex._model:Blob",
     "Bytes": "atlex._model:Bytes",
     "CidLink": "atlex._model:CidLink",
+    "now": "atlex._datetime:now",
+    "parse_datetime": "atlex._datetime:parse_datetime",
+    "format_datetime": "atlex._datetime:format_datetime",
+    "next_tid": "atlex._tid:next_tid",
+    "grapheme_len": "atlex.datamodel:grapheme_len",
+    "utf8_len": "atlex.datamodel:utf8_len",
+    "check_data_model": "atlex.datamodel:check_data_model",
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
@@ -44,12 +51,19 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from atlex._codec import convert as convert
     from atlex._codec import decode as decode
     from atlex._codec import encode as encode
+    from atlex._datetime import format_datetime as format_datetime
+    from atlex._datetime import now as now
+    from atlex._datetime import parse_datetime as parse_datetime
     from atlex._model import Blob as Blob
     from atlex._model import Bytes as Bytes
     from atlex._model import CidLink as CidLink
     from atlex._model import LexObject as LexObject
-    from atlex._validate import LexValidationError as LexValidationError
     from atlex._namespace import CallOptions as CallOptions
+    from atlex._tid import next_tid as next_tid
+    from atlex._validate import LexValidationError as LexValidationError
+    from atlex.datamodel import check_data_model as check_data_model
+    from atlex.datamodel import grapheme_len as grapheme_len
+    from atlex.datamodel import utf8_len as utf8_len
     from atlex.lex.client import AsyncClient as AsyncClient
     from atlex.lex.client import Client as Client
     from atlex.session import AsyncPasswordSession as AsyncPasswordSession
