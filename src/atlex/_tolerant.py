@@ -14,6 +14,14 @@ AT Protocol says open unions may gain variants, so an unknown one must come back
 Every failure surfaces as :class:`SchemaMismatchError`, a ``msgspec.ValidationError`` whose
 message names the full JSON path (``... - at `$.feed[3].post.embed.$type```) and whose cause is
 the fast-path error.
+
+Limits worth knowing:
+* The ``CLOSED`` / ``SINGLE`` registries are read when a class first takes the slow path;
+  generated modules register their fields at import, right after defining the classes.
+* The slow path recurses in Python (two frames per struct, one more per union), so at a given
+  recursion limit it reaches about a third of the native depth: at the default limit of 1000,
+  a chain of posts quoting posts (two unions per level) decodes 164 levels deep instead of 494.
+  Deep ``getPostThread`` responses need a raised limit either way (lexicon-mapping §2.6.2).
 """
 
 from __future__ import annotations
@@ -267,23 +275,16 @@ def _json(
     path: str,
     known: SchemaMismatchError | None,
 ) -> Any:
+    """Decode ``raw`` (at ``path``) as ``tp``: natively, unless ``known`` already failed inside
+    it, then by descending. Kept in one frame per level to save recursion depth."""
     plan = _type_plan(tp)
     if _inside(known, path):
-        return _json_slow(raw, plan, closed, single, cast("SchemaMismatchError", known), path)
-    try:
-        return plan.native.decode(raw)
-    except msgspec.ValidationError as exc:
-        return _json_slow(raw, plan, closed, single, _relocate(exc, path), path)
-
-
-def _json_slow(
-    raw: Any,
-    plan: _TypePlan,
-    closed: bool,
-    single: bool,
-    failure: SchemaMismatchError,
-    path: str,
-) -> Any:
+        failure = cast("SchemaMismatchError", known)
+    else:
+        try:
+            return plan.native.decode(raw)
+        except msgspec.ValidationError as exc:
+            failure = _relocate(exc, path)
     n_structs = len(plan.structs)
     if n_structs >= 2 or (single and n_structs == 1):
         return _json_union(raw, plan, closed, single, failure, path)
@@ -367,11 +368,9 @@ def _json_struct(
     return _construct(cls, kwargs, path)
 
 
-def _json_top(
-    raw: Any, plan: _TypePlan, closed: bool, single: bool, fast: msgspec.ValidationError
-) -> Any:
+def _json_top(raw: Any, tp: Any, closed: bool, single: bool, fast: msgspec.ValidationError) -> Any:
     try:
-        return _json_slow(raw, plan, closed, single, _relocate(fast, "$"), "$")
+        return _json(raw, tp, closed, single, "$", _relocate(fast, "$"))
     except SchemaMismatchError as slow:
         raise slow from fast
 
@@ -392,7 +391,7 @@ def json_tolerant(
     try:
         return plan.native.decode(raw)
     except msgspec.ValidationError as fast:
-        return _json_top(raw, plan, closed, bool(union_flag), fast)
+        return _json_top(raw, tp, closed, bool(union_flag), fast)
 
 
 class TolerantDecoder(Generic[T]):
@@ -402,7 +401,7 @@ class TolerantDecoder(Generic[T]):
     path. Thread-safe; build one per type (or use :func:`decoder_for`).
     """
 
-    __slots__ = ("_plan", "type")
+    __slots__ = ("_native", "_plan", "type")
 
     type: Any
 
@@ -413,13 +412,14 @@ class TolerantDecoder(Generic[T]):
     def __init__(self, type: Any) -> None:
         self.type = type
         self._plan = _type_plan(type)
+        self._native = self._plan.native
 
     def decode(self, buf: bytes | str) -> T:
         """Decode JSON ``buf``; raises :class:`SchemaMismatchError` or ``msgspec.DecodeError``."""
         try:
-            return cast("T", self._plan.native.decode(buf))
+            return cast("T", self._native.decode(buf))
         except msgspec.ValidationError as fast:
-            return cast("T", _json_top(buf, self._plan, False, False, fast))
+            return cast("T", _json_top(buf, self.type, False, False, fast))
 
     def __repr__(self) -> str:
         return f"TolerantDecoder({self.type!r})"
@@ -460,25 +460,15 @@ def _convert(
     known: SchemaMismatchError | None,
     kw: dict[str, Any],
 ) -> Any:
+    """:func:`_json` over builtins."""
     plan = _type_plan(tp)
     if _inside(known, path):
         failure = cast("SchemaMismatchError", known)
-        return _convert_slow(obj, plan, closed, single, failure, path, kw)
-    try:
-        return msgspec.convert(obj, plan.target, **kw)
-    except msgspec.ValidationError as exc:
-        return _convert_slow(obj, plan, closed, single, _relocate(exc, path), path, kw)
-
-
-def _convert_slow(
-    obj: Any,
-    plan: _TypePlan,
-    closed: bool,
-    single: bool,
-    failure: SchemaMismatchError,
-    path: str,
-    kw: dict[str, Any],
-) -> Any:
+    else:
+        try:
+            return msgspec.convert(obj, plan.target, **kw)
+        except msgspec.ValidationError as exc:
+            failure = _relocate(exc, path)
     n_structs = len(plan.structs)
     if isinstance(obj, dict) and (n_structs >= 2 or (single and n_structs == 1)):
         return _convert_union(cast("dict[str, Any]", obj), plan, closed, single, failure, path, kw)
@@ -579,6 +569,6 @@ def convert_tolerant(
     except msgspec.ValidationError as fast:
         try:
             failure = _relocate(fast, "$")
-            return _convert_slow(obj, plan, closed, bool(union_flag), failure, "$", convert_kwargs)
+            return _convert(obj, tp, closed, bool(union_flag), "$", failure, convert_kwargs)
         except SchemaMismatchError as slow:
             raise slow from fast
