@@ -194,6 +194,34 @@ def test_unknown_member_in_a_required_union_field(mode: Mode) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_many_unknown_members_in_one_document(mode: Mode) -> None:
+    embeds = [feed.unknown_view() if i % 3 == 0 else feed.images_view() for i in range(30)]
+    doc = feed.timeline(list(embeds))
+    result = tolerant(mode, doc, feed.GetTimelineOutput)
+    for item, sent in zip(result.feed, embeds, strict=True):
+        if sent["$type"] == "com.example.poll#view":
+            assert item.post.embed == sent
+        else:
+            assert isinstance(item.post.embed, embed.ImagesView)
+    assert reencoded(result) == doc
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_deep_chain_with_an_unknown_member_at_the_bottom(mode: Mode) -> None:
+    depth = 100
+    node: dict[str, Any] = {"post": feed.post_view(0, feed.unknown_view())}
+    for i in range(depth):
+        node = {"post": feed.post_view(i + 1), "parent": node}
+    result = tolerant(mode, node, feed.ThreadItem)
+    for _ in range(depth):
+        assert isinstance(result, feed.ThreadItem)
+        result = result.parent
+    assert isinstance(result, feed.ThreadItem)
+    assert result.parent is UNSET
+    assert result.post.embed == feed.unknown_view()
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_union_at_the_root(mode: Mode) -> None:
     union = embed.ImagesView | embed.ExternalView
     assert tolerant(mode, feed.unknown_view(), union) == feed.unknown_view()
