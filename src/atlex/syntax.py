@@ -293,14 +293,15 @@ def _language_problem(value: str) -> str | None:
 # --- uri ---------------------------------------------------------------------------------
 
 _URI_MAX = 8 * 1024
-# JavaScript's \s, so that whitespace is judged as in the reference implementation.
-_WS = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+# JavaScript's \s (whitespace as the reference judges it) plus the other ASCII control
+# characters, which RFC 3986 never allows in a URI.
+_WS = r"\x00-\x20\x7f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _URI_RE = re.compile(rf"[A-Za-z][A-Za-z0-9+.-]*:(?://)?[^{_WS}/][^{_WS}]*")
 
 
 def is_valid_uri(value: str) -> bool:
-    """A generic URI: an RFC 3986 scheme, ``:``, then a non-empty rest without whitespace;
-    at most 8 KiB."""
+    """A generic URI: an RFC 3986 scheme, ``:``, then a non-empty rest without whitespace or
+    control characters; at most 8 KiB."""
     return len(value) <= _URI_MAX and _URI_RE.fullmatch(value) is not None
 
 
@@ -309,7 +310,7 @@ def _uri_problem(value: str) -> str:
         return f"longer than {_URI_MAX} characters"
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", value) is None:
         return "must start with a scheme (a letter, then letters, digits, + . -) and ':'"
-    return "needs something after the scheme and no whitespace"
+    return "needs something after the scheme, and no whitespace or control characters"
 
 
 # --- the table generated validation uses -------------------------------------------------
