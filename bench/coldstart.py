@@ -1,0 +1,77 @@
+"""Figure 2: cold start in fresh processes (``bench/_coldchild.py``), contenders interleaved.
+
+Every round starts one process per contender, in a rotating order, after one warm-up process
+each (which also leaves compiled bytecode behind, as an installed package has).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.decode import peer_available
+from bench.stats import rotate
+
+CHILD = Path(__file__).resolve().parent / "_coldchild.py"
+CONTENDERS = ("atlex", "atproto", "lexrpc", "floor")
+PEER_MODULES = {"atproto": "atproto", "lexrpc": "lexrpc"}
+METRICS = (
+    "import_ms",
+    "modules",
+    "rss_import_mib",
+    "first_decode_ms",
+    "modules_total",
+    "rss_decode_mib",
+)
+
+
+@dataclass(frozen=True)
+class ColdResult:
+    runs: int
+    medians: dict[str, dict[str, float]]  # contender -> metric -> median
+
+
+def one(contender: str, fixture_path: Path, python: str = sys.executable) -> dict[str, float]:
+    done = subprocess.run(
+        [python, str(CHILD), contender, str(fixture_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"cold start of {contender} failed (exit {done.returncode}):\n{done.stderr[-2000:]}"
+        )
+    lines = done.stdout.strip().splitlines()
+    if not lines:
+        raise RuntimeError(f"cold start of {contender} printed nothing:\n{done.stderr[-2000:]}")
+    values: dict[str, float] = json.loads(lines[-1])
+    return values
+
+
+def available(peers: bool) -> list[str]:
+    return [
+        name
+        for name in CONTENDERS
+        if name not in PEER_MODULES or (peers and peer_available(PEER_MODULES[name]))
+    ]
+
+
+def run(*, rounds: int, fixture_path: Path, peers: bool = True) -> ColdResult:
+    names = available(peers)
+    for name in names:
+        one(name, fixture_path)  # warm-up: bytecode, page cache
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    for index in range(rounds):
+        for name in rotate(names, index):
+            samples[name].append(one(name, fixture_path))
+    medians = {
+        name: {metric: statistics.median(run[metric] for run in runs) for metric in METRICS}
+        for name, runs in samples.items()
+    }
+    return ColdResult(runs=rounds, medians=medians)

@@ -1,0 +1,117 @@
+"""Figure 1: steady-state decode of a 100-item timeline, atlex beside the peers.
+
+Each contender turns the response bytes into what its users get:
+
+* ``atlex``: ``atlex.decode(body, get_timeline.Output)``, the cached tolerant decoder the
+  generated client uses;
+* ``atproto``: what ``client.app.bsky.feed.get_timeline()`` does after the request,
+  ``pydantic_core.from_json`` then ``get_response_model`` / ``get_or_create`` into
+  ``models.AppBskyFeedGetTimeline.Response``;
+* ``lexrpc``: what ``Client.call`` does, ``json.loads`` then ``validate(nsid, "output", ...)``;
+* ``json.loads`` and untyped ``msgspec.json.decode``: the floors.
+
+Peers that are not installed are left out (the smoke test runs without them).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+import atlex
+from atlex.lex.app.bsky.feed import get_timeline
+from bench import fixture
+from bench.stats import Samples, interleaved
+
+NSID = "app.bsky.feed.getTimeline"
+
+
+def peer_available(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _atproto() -> Callable[[bytes], object]:
+    models: Any = importlib.import_module("atproto_client.models")
+    get_or_create: Any = importlib.import_module("atproto_client.models.utils").get_or_create
+    from_json: Any = importlib.import_module("pydantic_core").from_json
+    response_model = models.AppBskyFeedGetTimeline.Response
+
+    def decode(body: bytes) -> object:
+        return get_or_create(from_json(body), response_model, strict=True)
+
+    return decode
+
+
+def _lexrpc() -> Callable[[bytes], object]:
+    lexrpc: Any = importlib.import_module("lexrpc")
+    # lexrpc logs an ERROR line per unknown union member; keep the records, drop the output
+    logger = logging.getLogger("lexrpc")
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+    client = lexrpc.Client("http://127.0.0.1:1")
+
+    def decode(body: bytes) -> object:
+        return client.validate(NSID, "output", json.loads(body))
+
+    return decode
+
+
+def contenders(body: bytes, *, peers: bool = True) -> dict[str, Callable[[], object]]:
+    """Zero-argument callables, one per contender, each decoding ``body``."""
+    output = get_timeline.Output
+    found: dict[str, Callable[[], object]] = {
+        "atlex": lambda: atlex.decode(body, output),
+    }
+    if peers and peer_available("atproto_client"):
+        atproto = _atproto()
+        found["atproto"] = lambda: atproto(body)
+    if peers and peer_available("lexrpc"):
+        lexrpc = _lexrpc()
+        found["lexrpc"] = lambda: lexrpc(body)
+    found["json.loads"] = lambda: json.loads(body)
+    found["msgspec untyped"] = lambda: msgspec.json.decode(body)
+    return found
+
+
+@dataclass(frozen=True)
+class DecodeResult:
+    clean_bytes: int
+    unknown_bytes: int
+    unknown_embeds: int
+    clean: dict[str, Samples]
+    unknown: dict[str, Samples]
+
+
+def check_accepted(body: bytes, *, peers: bool = True) -> None:
+    """Every contender must decode the fixture, or the figures compare different work."""
+    for name, call in contenders(body, peers=peers).items():
+        try:
+            call()
+        except Exception as exc:
+            raise RuntimeError(f"{name} rejects the benchmark fixture: {exc}") from exc
+
+
+def run(
+    *, rounds: int, number: int, items: int = fixture.ITEMS, peers: bool = True
+) -> DecodeResult:
+    clean = fixture.build(items=items)
+    unknown = fixture.build(items=items, unknown_share=0.1)
+    check_accepted(clean, peers=peers)
+    check_accepted(unknown, peers=peers)
+    return DecodeResult(
+        clean_bytes=len(clean),
+        unknown_bytes=len(unknown),
+        unknown_embeds=fixture.unknown_members(unknown),
+        clean=interleaved(contenders(clean, peers=peers), rounds=rounds, number=number),
+        unknown=interleaved(contenders(unknown, peers=peers), rounds=rounds, number=number),
+    )

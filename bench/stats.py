@@ -1,0 +1,99 @@
+"""Interleaved timing: every contender runs once per round, in a rotating order, after warm-up.
+
+Rotating the order spreads the noise of a shared machine (other processes, CPU frequency, the
+garbage collector's rhythm) evenly over the contenders; the median per contender is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Seconds per call, one value per round."""
+
+    values: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def spread(self) -> float:
+        """Interquartile range relative to the median (0.1 = ±5 % around it)."""
+        if len(self.values) < 4:
+            return 0.0
+        q1, _, q3 = statistics.quantiles(self.values, n=4)
+        return (q3 - q1) / self.median if self.median else 0.0
+
+
+def rotate(names: list[str], round_index: int) -> list[str]:
+    shift = round_index % len(names) if names else 0
+    return names[shift:] + names[:shift]
+
+
+def interleaved(
+    contenders: Mapping[str, Callable[[], object]],
+    *,
+    rounds: int,
+    number: int,
+    warmup: int = 1,
+) -> dict[str, Samples]:
+    """Time ``number`` calls of each contender per round, ``rounds`` times, interleaved."""
+    if rounds < 1 or number < 1:
+        raise ValueError(f"rounds and number must be >= 1, got {rounds} and {number}")
+    names = list(contenders)
+    for name in names:  # warm-up: caches, lazy imports, branch predictors
+        for _ in range(warmup):
+            contenders[name]()
+    collected: dict[str, list[float]] = {name: [] for name in names}
+    for index in range(rounds):
+        for name in rotate(names, index):
+            call = contenders[name]
+            gc.collect()  # start every batch from the same heap state
+            started = time.perf_counter()
+            for _ in range(number):
+                call()
+            collected[name].append((time.perf_counter() - started) / number)
+    return {name: Samples(tuple(values)) for name, values in collected.items()}
+
+
+def interleaved_async(
+    contenders: Mapping[str, Callable[[], Awaitable[object]]],
+    *,
+    rounds: int,
+    number: int,
+    warmup: int = 1,
+    teardown: Callable[[], Awaitable[object]] | None = None,
+) -> dict[str, Samples]:
+    """:func:`interleaved` for coroutines, all in one event loop (whose start-up is not part of
+    the figure); ``teardown`` runs in that loop at the end, e.g. to close clients."""
+    if rounds < 1 or number < 1:
+        raise ValueError(f"rounds and number must be >= 1, got {rounds} and {number}")
+    names = list(contenders)
+
+    async def batch(call: Callable[[], Awaitable[object]], count: int) -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            await call()
+        return (time.perf_counter() - started) / count
+
+    async def main() -> dict[str, list[float]]:
+        for name in names:
+            await batch(contenders[name], warmup)
+        collected: dict[str, list[float]] = {name: [] for name in names}
+        for index in range(rounds):
+            for name in rotate(names, index):
+                gc.collect()
+                collected[name].append(await batch(contenders[name], number))
+        if teardown is not None:
+            await teardown()
+        return collected
+
+    return {name: Samples(tuple(values)) for name, values in asyncio.run(main()).items()}
