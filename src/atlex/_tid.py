@@ -45,7 +45,7 @@ def decode_tid(tid: str) -> tuple[int, int]:
     return value >> 10, value & _MAX_CLOCK_ID
 
 
-class _TidClock:
+class TidClock:
     """Hands out strictly increasing TIDs within the process, from any thread."""
 
     def __init__(self) -> None:
@@ -66,7 +66,7 @@ class _TidClock:
             return encode_tid(now, self.clock_id)
 
 
-_CLOCK = _TidClock()
+_CLOCK = TidClock()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_CLOCK.reseed)
 
