@@ -71,3 +71,21 @@ network-down: $(STAMP) ## Stop the network started by network-up
 .PHONY: demo
 demo: install gen network-install ## Two accounts, a follow, an image post, the timeline, on a local network
 	$(PY) demo/run.py
+
+# --- bench ---
+# atlex beside the Python peers (MarshalX atproto 0.0.73, lexrpc 3.0), pinned in their own
+# virtualenv built from the same interpreter; atlex is installed there too. See bench/README.md.
+
+BENCH_VENV  := .cache/bench-venv
+BENCH_PY    := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): pyproject.toml bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet -r bench/requirements.txt -e .
+	touch $@
+
+.PHONY: bench
+bench: gen network-install $(BENCH_STAMP) ## atlex vs atproto and lexrpc: one table of medians and ratios (~4 min)
+	$(BENCH_PY) -m bench.run --out .cache/bench/last.md
