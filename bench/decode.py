@@ -85,6 +85,7 @@ def contenders(body: bytes, *, peers: bool = True) -> dict[str, Callable[[], obj
 
 @dataclass(frozen=True)
 class DecodeResult:
+    items: int
     clean_bytes: int
     unknown_bytes: int
     unknown_embeds: int
@@ -102,16 +103,19 @@ def check_accepted(body: bytes, *, peers: bool = True) -> None:
 
 
 def run(
-    *, rounds: int, number: int, items: int = fixture.ITEMS, peers: bool = True
+    *, rounds: int, number: int | None = None, items: int = fixture.ITEMS, peers: bool = True
 ) -> DecodeResult:
     clean = fixture.build(items=items)
     unknown = fixture.build(items=items, unknown_share=0.1)
     check_accepted(clean, peers=peers)
     check_accepted(unknown, peers=peers)
     return DecodeResult(
+        items=items,
         clean_bytes=len(clean),
         unknown_bytes=len(unknown),
         unknown_embeds=fixture.unknown_members(unknown),
-        clean=interleaved(contenders(clean, peers=peers), rounds=rounds, number=number),
-        unknown=interleaved(contenders(unknown, peers=peers), rounds=rounds, number=number),
+        clean=interleaved(contenders(clean, peers=peers), rounds=rounds, number=number, warmup=3),
+        unknown=interleaved(
+            contenders(unknown, peers=peers), rounds=rounds, number=number, warmup=3
+        ),
     )

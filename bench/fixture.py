@@ -41,11 +41,47 @@ from atlex.lex.com.atproto.repo import strong_ref
 ITEMS = 100
 SEED = 8
 _B32 = string.ascii_lowercase + "234567"
-_WORDS = (
-    "the atproto lexicon feed post timeline reply quote repost label viewer sky blue river "
-    "mountain coffee morning build ship test fast typed schema union embed image video link "
-    "garden cat dog code python rust network protocol open social web"
-).split()
+_WORDS = [
+    "the",
+    "atproto",
+    "lexicon",
+    "feed",
+    "post",
+    "timeline",
+    "reply",
+    "quote",
+    "repost",
+    "label",
+    "viewer",
+    "sky",
+    "blue",
+    "river",
+    "mountain",
+    "coffee",
+    "morning",
+    "build",
+    "ship",
+    "test",
+    "fast",
+    "typed",
+    "schema",
+    "union",
+    "embed",
+    "image",
+    "video",
+    "link",
+    "garden",
+    "cat",
+    "dog",
+    "code",
+    "python",
+    "rust",
+    "network",
+    "protocol",
+    "open",
+    "social",
+    "web",
+]
 
 Embed = (
     images.View | video.View | external.View | record.View | record_with_media.View | dict[str, Any]

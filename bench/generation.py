@@ -63,7 +63,7 @@ def _timed(argv: list[str]) -> tuple[float, str]:
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:4])} ... failed:\n{done.stderr[-2000:]}")
-    return elapsed, done.stdout
+    return elapsed, done.stdout + done.stderr
 
 
 def run(*, rounds: int, lexicons: Path = UPSTREAM, peers: bool = True) -> GenResult:
@@ -79,12 +79,12 @@ def run(*, rounds: int, lexicons: Path = UPSTREAM, peers: bool = True) -> GenRes
             if not peers:
                 argvs = {"atlex": argvs["atlex"]}
             for name in rotate(list(argvs), index):
-                elapsed, stdout = _timed(argvs[name])
+                elapsed, output = _timed(argvs[name])
                 if index == 0:
                     continue
                 walls.setdefault(name, []).append(elapsed)
                 if name == "atlex":
-                    report = re.search(r"-> (\d+) modules.*?\(([\d.]+)s;", stdout)
+                    report = re.search(r"-> (\d+) modules.*?\(([\d.]+)s;", output)
                     if report:
                         modules = int(report.group(1))
                         internal.append(float(report.group(2)))

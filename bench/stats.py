@@ -42,25 +42,37 @@ def interleaved(
     contenders: Mapping[str, Callable[[], object]],
     *,
     rounds: int,
-    number: int,
+    number: int | None = None,
+    batch_s: float = 0.1,
     warmup: int = 1,
 ) -> dict[str, Samples]:
-    """Time ``number`` calls of each contender per round, ``rounds`` times, interleaved."""
-    if rounds < 1 or number < 1:
+    """Time a batch of calls of each contender per round, ``rounds`` times, interleaved.
+
+    A batch is ``number`` calls, or (``number=None``) as many as fill about ``batch_s`` seconds
+    judging by the warm-up, so that fast and slow contenders are timed equally precisely.
+    """
+    if rounds < 1 or (number is not None and number < 1):
         raise ValueError(f"rounds and number must be >= 1, got {rounds} and {number}")
     names = list(contenders)
+    counts: dict[str, int] = {}
     for name in names:  # warm-up: caches, lazy imports, branch predictors
-        for _ in range(warmup):
+        started = time.perf_counter()
+        for _ in range(max(warmup, 1)):
             contenders[name]()
+        per_call = (time.perf_counter() - started) / max(warmup, 1)
+        if number is not None:
+            counts[name] = number
+        else:
+            counts[name] = max(1, round(batch_s / per_call)) if per_call > 0 else 1
     collected: dict[str, list[float]] = {name: [] for name in names}
     for index in range(rounds):
         for name in rotate(names, index):
-            call = contenders[name]
+            call, count = contenders[name], counts[name]
             gc.collect()  # start every batch from the same heap state
             started = time.perf_counter()
-            for _ in range(number):
+            for _ in range(count):
                 call()
-            collected[name].append((time.perf_counter() - started) / number)
+            collected[name].append((time.perf_counter() - started) / count)
     return {name: Samples(tuple(values)) for name, values in collected.items()}
 
 

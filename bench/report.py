@@ -1,0 +1,270 @@
+"""The one markdown table ``make bench`` prints: medians, ratios, and each goal met or missed.
+
+Goals (issue 8), all judged on ratios from the same run:
+
+* typed decode <= 0.35x stdlib ``json.loads``, and >= 15x faster than atproto;
+* import + client <= 10 ms over ``import httpx, msgspec``, and >= 8x faster than atproto;
+* cold first decode <= 25 ms; RSS <= 1/3 of atproto's;
+* full generation <= 1 s; call overhead <= 1.05x raw httpx + ``json.loads``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+
+from bench.calls import CallResult
+from bench.coldstart import ColdResult
+from bench.decode import DecodeResult
+from bench.generation import GenResult
+from bench.stats import Samples
+
+MISSING = "—"
+
+
+@dataclass(frozen=True)
+class Goal:
+    text: str
+    met: bool
+
+    def __str__(self) -> str:
+        return f"{'✅' if self.met else '❌'} {self.text}"
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    atlex: str
+    atproto: str = MISSING
+    lexrpc: str = MISSING
+    reference: str = MISSING
+    goals: tuple[Goal, ...] = ()
+
+    def cells(self) -> list[str]:
+        verdict = "; ".join(str(goal) for goal in self.goals) or MISSING
+        return [self.figure, self.atlex, self.atproto, self.lexrpc, self.reference, verdict]
+
+
+HEADER = ["figure (median)", "atlex", "atproto 0.0.73", "lexrpc 3.0", "reference", "goal (ratio)"]
+
+
+def ms(seconds: float) -> str:
+    value = seconds * 1e3
+    return (
+        f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
+    )
+
+
+def us(seconds: float) -> str:
+    return f"{seconds * 1e6:.0f} µs"
+
+
+def _median(samples: dict[str, Samples], name: str) -> float | None:
+    found = samples.get(name)
+    return None if found is None else found.median
+
+
+def _fmt(value: float | None, unit: str = "ms") -> str:
+    if value is None:
+        return MISSING
+    return ms(value) if unit == "ms" else us(value) if unit == "us" else f"{value:.2f} {unit}"
+
+
+def decode_rows(result: DecodeResult) -> list[Row]:
+    rows: list[Row] = []
+    for label, samples, size in (
+        (f"typed decode, {result.items}-item getTimeline", result.clean, result.clean_bytes),
+        (
+            f"same, {result.unknown_embeds} of {result.items} embeds of unknown types",
+            result.unknown,
+            result.unknown_bytes,
+        ),
+    ):
+        atlex = _median(samples, "atlex")
+        atproto = _median(samples, "atproto")
+        loads = _median(samples, "json.loads")
+        untyped = _median(samples, "msgspec untyped")
+        assert atlex is not None and loads is not None and untyped is not None
+        goals: list[Goal] = []
+        vs_loads = atlex / loads
+        clean = samples is result.clean
+        if clean:
+            goals.append(Goal(f"≤ 0.35x json.loads: {vs_loads:.2f}x", vs_loads <= 0.35))
+        else:
+            goals.append(Goal(f"(no goal) {vs_loads:.2f}x json.loads", True))
+        if atproto is not None:
+            faster = atproto / atlex
+            goal = f"≥ 15x faster than atproto: {faster:.1f}x"
+            goals.append(
+                Goal(goal, faster >= 15) if clean else Goal(f"{faster:.1f}x atproto", True)
+            )
+        rows.append(
+            Row(
+                figure=f"{label} ({size / 1000:.0f} kB)",
+                atlex=_fmt(atlex),
+                atproto=_fmt(atproto),
+                lexrpc=_fmt(_median(samples, "lexrpc")),
+                reference=f"json.loads {_fmt(loads)}; msgspec untyped {_fmt(untyped)}",
+                goals=tuple(goals),
+            )
+        )
+    return rows
+
+
+def cold_rows(result: ColdResult) -> list[Row]:
+    m = result.medians
+
+    def cell(name: str, metric: str, unit: str) -> str:
+        if name not in m:
+            return MISSING
+        value = m[name][metric]
+        if unit == "ms":
+            return f"{value:.1f} ms"
+        if unit == "MiB":
+            return f"{value:.1f} MiB"
+        return f"{value:.0f}"
+
+    atlex, floor, atproto = m["atlex"], m["floor"], m.get("atproto")
+    over = atlex["import_ms"] - floor["import_ms"]
+    import_goals = [Goal(f"≤ 10 ms over floor: +{over:.1f} ms", over <= 10)]
+    rss_goals: list[Goal] = []
+    decode_rss_goals: list[Goal] = []
+    if atproto is not None:
+        faster = atproto["import_ms"] / atlex["import_ms"]
+        import_goals.append(Goal(f"≥ 8x faster than atproto: {faster:.1f}x", faster >= 8))
+        for goals, metric in ((rss_goals, "rss_import_mib"), (decode_rss_goals, "rss_decode_mib")):
+            share = atlex[metric] / atproto[metric]
+            goals.append(Goal(f"≤ 1/3 of atproto: {share:.2f}x", share <= 1 / 3))
+    runs = f"{result.runs} fresh processes each"
+    return [
+        Row(
+            f"import + client construction ({runs})",
+            cell("atlex", "import_ms", "ms"),
+            cell("atproto", "import_ms", "ms"),
+            cell("lexrpc", "import_ms", "ms"),
+            f"`import httpx, msgspec` {cell('floor', 'import_ms', 'ms')}",
+            tuple(import_goals),
+        ),
+        Row(
+            "modules loaded by import + client",
+            cell("atlex", "modules", "n"),
+            cell("atproto", "modules", "n"),
+            cell("lexrpc", "modules", "n"),
+            f"floor {cell('floor', 'modules', 'n')}",
+        ),
+        Row(
+            "RSS after import + client",
+            cell("atlex", "rss_import_mib", "MiB"),
+            cell("atproto", "rss_import_mib", "MiB"),
+            cell("lexrpc", "rss_import_mib", "MiB"),
+            f"floor {cell('floor', 'rss_import_mib', 'MiB')}",
+            tuple(rss_goals),
+        ),
+        Row(
+            "first typed decode in that fresh process",
+            cell("atlex", "first_decode_ms", "ms"),
+            cell("atproto", "first_decode_ms", "ms"),
+            cell("lexrpc", "first_decode_ms", "ms"),
+            f"msgspec untyped {cell('floor', 'first_decode_ms', 'ms')}",
+            (
+                Goal(
+                    f"≤ 25 ms: {atlex['first_decode_ms']:.1f} ms",
+                    atlex["first_decode_ms"] <= 25,
+                ),
+            ),
+        ),
+        Row(
+            "modules / RSS after the first decode",
+            f"{cell('atlex', 'modules_total', 'n')} / {cell('atlex', 'rss_decode_mib', 'MiB')}",
+            f"{cell('atproto', 'modules_total', 'n')} / {cell('atproto', 'rss_decode_mib', 'MiB')}",
+            f"{cell('lexrpc', 'modules_total', 'n')} / {cell('lexrpc', 'rss_decode_mib', 'MiB')}",
+            f"floor {cell('floor', 'modules_total', 'n')} / {cell('floor', 'rss_decode_mib', 'MiB')}",
+            tuple(decode_rss_goals),
+        ),
+    ]
+
+
+def gen_rows(result: GenResult) -> list[Row]:
+    atlex = result.wall_s["atlex"]
+    internal = result.atlex_internal_s
+    reference = (
+        f"`atlex gen` own report {internal:.2f} s ({result.atlex_modules} modules)"
+        if internal is not None
+        else MISSING
+    )
+    atproto = result.wall_s.get("atproto")
+    return [
+        Row(
+            f"full generation, {result.lexicon_files} upstream lexicons (wall clock)",
+            f"{atlex:.2f} s",
+            MISSING if atproto is None else f"{atproto:.2f} s (`atp gen custom`, ruff)",
+            "(no generator)",
+            reference,
+            (Goal(f"≤ 1 s: {atlex:.2f} s", atlex <= 1.0),),
+        )
+    ]
+
+
+def call_rows(result: CallResult) -> list[Row]:
+    rows: list[Row] = []
+    raw = "httpx + json.loads"
+    for mode, table in (("sync", result.sync), ("async", result.async_)):
+        for request, samples in table.items():
+            atlex, base = _median(samples, "atlex"), _median(samples, raw)
+            assert atlex is not None and base is not None
+            ratio = atlex / base
+            rows.append(
+                Row(
+                    f"call {request}, {mode}, local PDS",
+                    _fmt(atlex, "us"),
+                    _fmt(_median(samples, "atproto"), "us"),
+                    _fmt(_median(samples, "lexrpc"), "us"),
+                    f"{raw} {_fmt(base, 'us')}",
+                    (Goal(f"≤ 1.05x raw: {ratio:.2f}x", ratio <= 1.05),),
+                )
+            )
+    return rows
+
+
+def machine() -> str:
+    cpu = platform.processor() or MISSING
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in info if line.startswith("model name")),
+                cpu,
+            )
+    except OSError:
+        pass
+    try:
+        one, five, fifteen = os.getloadavg()
+        load = f"load {one:.1f} {five:.1f} {fifteen:.1f}"
+    except OSError:
+        load = ""
+    versions = ", ".join(
+        f"{name} {_version(name)}" for name in ("msgspec", "httpx", "pydantic", "atproto", "lexrpc")
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()} "
+        f"({sys.implementation.name}), {platform.system()} {platform.release()}; "
+        f"{load}; {versions}"
+    )
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "---|" * len(HEADER),
+    ]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""``make bench``: atlex beside MarshalX ``atproto`` 0.0.73 and ``lexrpc`` 3.0, one table.
+
+    python -m bench.run                 # everything (needs the peers, lexicons, the local PDS)
+    python -m bench.run --quick         # tiny counts: checks that every part runs
+    python -m bench.run --only decode,cold --no-peers
+
+Run it from the repository root with the bench virtualenv's Python (``make bench`` does), so
+that atlex and the peers run on the same interpreter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import calls, coldstart, decode, fixture, generation, report
+
+PARTS = ("decode", "cold", "gen", "calls")
+
+
+@dataclass(frozen=True)
+class Plan:
+    decode_rounds: int
+    decode_items: int
+    cold_rounds: int
+    gen_rounds: int
+    call_rounds: int
+    call_number: int | None
+
+    @staticmethod
+    def full() -> Plan:
+        return Plan(
+            decode_rounds=15,
+            decode_items=fixture.ITEMS,
+            cold_rounds=9,
+            gen_rounds=3,
+            call_rounds=15,
+            call_number=None,
+        )
+
+    @staticmethod
+    def quick() -> Plan:
+        return Plan(
+            decode_rounds=1,
+            decode_items=10,
+            cold_rounds=1,
+            gen_rounds=1,
+            call_rounds=1,
+            call_number=2,
+        )
+
+
+def _log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def measure(parts: list[str], plan: Plan, *, peers: bool) -> list[report.Row]:
+    rows: list[report.Row] = []
+    steps: dict[str, Callable[[], list[report.Row]]] = {
+        "decode": lambda: report.decode_rows(
+            decode.run(rounds=plan.decode_rounds, items=plan.decode_items, peers=peers)
+        ),
+        "cold": lambda: _cold(plan, peers),
+        "gen": lambda: report.gen_rows(generation.run(rounds=plan.gen_rounds, peers=peers)),
+        "calls": lambda: report.call_rows(
+            calls.run(rounds=plan.call_rounds, number=plan.call_number, peers=peers)
+        ),
+    }
+    for part in parts:
+        started = time.monotonic()
+        _log(f"bench: measuring {part} ...")
+        rows += steps[part]()
+        _log(f"bench: {part} done in {time.monotonic() - started:.0f} s")
+    return rows
+
+
+def _cold(plan: Plan, peers: bool) -> list[report.Row]:
+    with tempfile.TemporaryDirectory(prefix="atlex-bench-") as tmp:
+        path = Path(tmp) / "timeline.json"
+        path.write_bytes(fixture.build())
+        return report.cold_rows(
+            coldstart.run(rounds=plan.cold_rounds, fixture_path=path, peers=peers)
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny counts (smoke test)")
+    parser.add_argument("--no-peers", action="store_true", help="atlex and the floors only")
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}"
+    )
+    parser.add_argument("--out", type=Path, help="also write the table (and machine) here")
+    args = parser.parse_args(argv)
+    parts = [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part(s) {unknown}; choose from {list(PARTS)}")
+    started = time.monotonic()
+    rows = measure(parts, Plan.quick() if args.quick else Plan.full(), peers=not args.no_peers)
+    text = (
+        f"{report.table(rows)}\n\n"
+        f"Machine: {report.machine()}. Run took {time.monotonic() - started:.0f} s"
+        f"{' (--quick: counts too small to mean anything)' if args.quick else ''}.\n"
+    )
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
