@@ -38,7 +38,7 @@ def datetime_problem(value: str) -> str | None:
         return f"longer than {_MAX_LENGTH} characters"
     m = _DATETIME_RE.fullmatch(value)
     if m is None:
-        return "not YYYY-MM-DDTHH:MM:SS[.fraction] with Z or a ±HH:MM offset"
+        return _shape_problem(value)
     if value.endswith("-00:00"):
         return "the offset -00:00 is not allowed (use Z or +00:00)"
     year, month, day = int(m["y"]), int(m["mo"]), int(m["d"])
@@ -53,6 +53,35 @@ def datetime_problem(value: str) -> str | None:
         if int(m["h"]) * 60 + int(m["mi"]) < offset:
             return "normalises to a time before year 0"
     return None
+
+
+_LOOSE_RE = re.compile(
+    r"[0-9]{4}-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})T(?P<h>[0-9]{2}):(?P<mi>[0-9]{2}):(?P<s>[0-9]{2})"
+    r"(?:\.[0-9]+)?(?:Z|[+-](?P<th>[0-9]{2}):(?P<tm>[0-9]{2}))"
+)
+_ZONE_RE = re.compile(r".*(?:Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+def _shape_problem(value: str) -> str:
+    """A precise reason for a value that fails the strict regex (only on the error path)."""
+    loose = _LOOSE_RE.fullmatch(value)
+    if loose is not None:
+        for group, name, high in (
+            ("mo", "month", 12),
+            ("d", "day", 31),
+            ("h", "hour", 23),
+            ("mi", "minute", 59),
+            ("s", "second", 60),
+            ("th", "offset hours", 23),
+            ("tm", "offset minutes", 59),
+        ):
+            field = loose[group]
+            low = 1 if group in ("mo", "d") else 0
+            if field is not None and not low <= int(field) <= high:
+                return f"{name} {field} is out of range"
+    if _ZONE_RE.fullmatch(value) is None:
+        return "must end with a timezone: upper-case Z or a ±HH:MM offset"
+    return "not YYYY-MM-DDTHH:MM:SS[.fraction] with Z or a ±HH:MM offset"
 
 
 def is_valid_datetime(value: str) -> bool:

@@ -70,6 +70,12 @@ def test_check_format_reasons() -> None:
     assert syntax.check_format("datetime", "2023-02-29T00:00:00Z") == (
         "invalid datetime: day 29 does not exist in 2023-02"
     )
+    assert syntax.check_format("datetime", "2023-02-12T24:00:00Z") == (
+        "invalid datetime: hour 24 is out of range"
+    )
+    assert syntax.check_format("datetime", "2023-02-12T23:00:00") == (
+        "invalid datetime: must end with a timezone: upper-case Z or a ±HH:MM offset"
+    )
     assert syntax.check_format("did", "did:web:") == (
         "invalid did: the identifier after the method is empty"
     )
