@@ -15,7 +15,7 @@
 // Stops cleanly on SIGTERM / SIGINT. Logs go to stderr; stdout carries only the two line kinds.
 // Run it with Node 22 from network/node22 (see network/install.sh).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -167,7 +167,9 @@ const main = async () => {
   }
   installLoopbackGuards();
   // dev-env keeps PDS data and its port-lock files in os.tmpdir(): one private directory per run
-  process.env.TMPDIR = mkdtempSync(path.join(process.env.TMPDIR ?? os.tmpdir(), 'atlex-devenv-'));
+  const scratch = mkdtempSync(path.join(process.env.TMPDIR ?? os.tmpdir(), 'atlex-devenv-'));
+  process.env.TMPDIR = scratch;
+  process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
   const checkTtl = opts['access-ttl'] === undefined ? null : shortenAccessTokens(opts['access-ttl']);
 
   const devEnv = await import('@atproto/dev-env'); // only now: the guards and hooks must come first

@@ -46,7 +46,7 @@ from refnet_procs import (
     tail,
     wait_for_line,
 )
-from refnet_xrpc import Account, create_account
+from refnet_xrpc import Account, XrpcCallError, call, create_account, poll
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NETWORK_DIR = REPO_ROOT / "network"
@@ -392,6 +392,29 @@ class ReferenceNetwork(_Controller):
 
         self._guarded_start(body)
         return self.info
+
+    def create_account(self, name: str) -> Account:
+        """A fresh account, logged in, and already known to the AppView (so that reads about it
+        through ``app.bsky.*`` do not race the indexer)."""
+        account = super().create_account(name)
+        self.wait_until_indexed(account.did)
+        return account
+
+    def wait_until_indexed(self, did: str, timeout: float = 30.0) -> None:
+        """Poll the AppView until it has indexed the account ``did``."""
+        appview = self.info.appview
+        assert appview is not None
+
+        def known() -> bool:
+            try:
+                call(appview, "app.bsky.actor.getProfile", params={"actor": did})
+            except XrpcCallError as exc:
+                if exc.body == {"error": "InvalidRequest", "message": "Profile not found"}:
+                    return False  # not indexed yet
+                raise
+            return True
+
+        poll(known, bool, timeout=timeout, what=f"the AppView indexing {did}")
 
     @property
     def postgres_url(self) -> str:

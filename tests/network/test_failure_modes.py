@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +31,13 @@ def busy_port() -> Iterator[int]:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         yield holder.getsockname()[1]
+
+
+def _remove_kept_logs(controller: LonePds) -> None:
+    """The controller keeps the logs of a failed run for a person to read; these failures are
+    the tests' own doing."""
+    assert controller.run_dir is not None and controller.run_dir.exists()
+    shutil.rmtree(controller.run_dir)
 
 
 def test_port_in_use_is_reported_before_anything_starts(busy_port: int) -> None:
@@ -85,6 +93,7 @@ def test_startup_timeout_stops_what_was_started() -> None:
     assert "ATLEX_NETWORK_STARTUP_TIMEOUT" in str(caught.value)
     assert len(pds.started_pgids) == 1
     assert group_members(pds.started_pgids) == []
+    _remove_kept_logs(pds)
 
 
 def test_a_service_that_dies_is_named_and_stop_leaves_nothing() -> None:
@@ -104,6 +113,7 @@ def test_a_service_that_dies_is_named_and_stop_leaves_nothing() -> None:
             pds.create_account("another")
     finally:
         pds.stop()
+        _remove_kept_logs(pds)
     assert group_members(pds.started_pgids) == []
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{info.pds}/xrpc/_health", timeout=5)

@@ -81,12 +81,7 @@ def test_image_post_carries_its_blob_to_the_timeline(network: ReferenceNetwork) 
     )
 
     def author_feed() -> list[dict[str, Any]]:
-        try:
-            return carol.call("app.bsky.feed.getAuthorFeed", params={"actor": carol.did})["feed"]
-        except XrpcCallError as exc:  # until the AppView has indexed the new account
-            if exc.body == {"error": "InvalidRequest", "message": "Profile not found"}:
-                return []
-            raise
+        return carol.call("app.bsky.feed.getAuthorFeed", params={"actor": carol.did})["feed"]
 
     feed = poll(
         author_feed,
