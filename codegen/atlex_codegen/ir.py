@@ -64,6 +64,9 @@ class Field:
     doc: str | None
     union: Literal["closed", "single", "closed-single"] | None = None
     """Registered with the runtime so the tolerant decoder knows the union's semantics."""
+    rules: tuple[tuple[str, object], ...] = ()
+    """Lexicon constraints checked by ``validate()`` (not at decode time): a JSON-like mapping
+    such as ``(("max_bytes", 3000), ("max_graphemes", 300))``; ``items`` nests one."""
 
 
 @dataclass(frozen=True)

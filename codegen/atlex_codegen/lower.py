@@ -267,6 +267,7 @@ class _Lowerer:
                     has_default=has_default,
                     doc=_desc(prop),
                     union=union,
+                    rules=tuple(fctx.rules_of(prop).items()),
                 )
             )
         return ir.Struct(name, lex_id, tag, tuple(fields), doc)
@@ -586,6 +587,47 @@ class _Ctx:
             return self._union(sch)
         self.problem(f"unsupported schema {type(sch).__name__}; typed as a plain object")
         return ir.TScalar("dict")
+
+    def rules_of(self, sch: Any, depth: int = 0) -> dict[str, object]:
+        """The constraints ``validate()`` enforces for a field of schema ``sch``."""
+        r: dict[str, object] = {}
+
+        def put(key: str, value: object) -> None:
+            if not isinstance(value, UnsetType):
+                r[key] = value
+
+        if isinstance(sch, s.StringSchema):
+            put("format", sch.format)
+            put("max_bytes", sch.max_length)
+            put("min_bytes", sch.min_length)
+            put("max_graphemes", sch.max_graphemes)
+            put("min_graphemes", sch.min_graphemes)
+        elif isinstance(sch, s.IntegerSchema):
+            put("minimum", sch.minimum)
+            put("maximum", sch.maximum)
+        elif isinstance(sch, s.BytesSchema):
+            put("max_bytes", sch.max_length)
+            put("min_bytes", sch.min_length)
+        elif isinstance(sch, s.BlobSchema):
+            put("accept", sch.accept)
+            put("max_size", sch.max_size)
+        elif isinstance(sch, s.ArraySchema):
+            put("max_items", sch.max_length)
+            put("min_items", sch.min_length)
+            items = self.rules_of(sch.items, depth)
+            if items:
+                r["items"] = items
+        elif isinstance(sch, s.RefSchema) and depth < 20:
+            key = self.lowerer._resolve(self.nsid, sch.ref)  # pyright: ignore[reportPrivateUsage]
+            if key is not None:
+                target = self.lowerer.catalog.documents[key[0]].defs[key[1]]
+                if isinstance(target, s.StringSchema | s.IntegerSchema | s.ArraySchema | s.BytesSchema | s.BlobSchema):
+                    sym = self.lowerer.symbols[key]
+                    tctx = _Ctx(self.lowerer, key[0], key[1], sym.module, f"$.defs.{key[1]}")
+                    return tctx.rules_of(target, depth + 1)
+        elif isinstance(sch, s.UnionSchema) and not sch.refs:
+            r["typed"] = True  # an empty union still requires a $type
+        return r
 
     def _ref(self, ref: str, depth: int) -> ir.TypeExpr:
         key = self.lowerer._resolve(self.nsid, ref)  # pyright: ignore[reportPrivateUsage]

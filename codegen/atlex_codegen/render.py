@@ -205,6 +205,7 @@ def _render_type_module(env: jinja2.Environment, header: str, m: ir.TypeModule) 
             registries.append(("register_closed", closed))
         if single:
             registries.append(("register_single", single))
+        rules = {f.name: dict(f.rules) for f in st.fields if f.rules}
         structs.append(
             {
                 "name": st.name,
@@ -214,6 +215,7 @@ def _render_type_module(env: jinja2.Environment, header: str, m: ir.TypeModule) 
                 "record_key": repr(st.record_key) if st.record_key else None,
                 "fields": fields,
                 "registries": [(fn, ", ".join(repr(a) for a in attrs)) for fn, attrs in registries],
+                "rules": _literal(rules) if rules else None,
             }
         )
         usage.note("_rt.")

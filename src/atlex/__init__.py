@@ -28,7 +28,7 @@ _LAZY: dict[str, str] = {
     "UNSET": "msgspec:UNSET",
     "UnsetType": "msgspec:UnsetType",
     "LexObject": "atlex._model:LexObject",
-    "LexValidationError": "atlex._validate:LexValidationError",
+    "LexValidationError": "atlex.errors:LexValidationError",
     "Blob": "atlex._model:Blob",
     "Bytes": "atlex._model:Bytes",
     "CidLink": "atlex._model:CidLink",
@@ -60,10 +60,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from atlex._model import LexObject as LexObject
     from atlex._namespace import CallOptions as CallOptions
     from atlex._tid import next_tid as next_tid
-    from atlex._validate import LexValidationError as LexValidationError
     from atlex.datamodel import check_data_model as check_data_model
     from atlex.datamodel import grapheme_len as grapheme_len
     from atlex.datamodel import utf8_len as utf8_len
+    from atlex.errors import LexValidationError as LexValidationError
     from atlex.lex.client import AsyncClient as AsyncClient
     from atlex.lex.client import Client as Client
     from atlex.session import AsyncPasswordSession as AsyncPasswordSession

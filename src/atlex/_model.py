@@ -34,7 +34,15 @@ class LexObject(msgspec.Struct, rename="camel", gc=False, repr_omit_defaults=Tru
     """
 
     LEX_TYPE: ClassVar[str | None] = None
-    """The ``$type`` this class carries on the wire (records and union members), else None."""
+    """The lexicon id of the def this class was generated from (``nsid`` or ``nsid#name``)."""
+
+    def validate(self) -> None:
+        """Check every lexicon constraint (formats, byte and grapheme lengths, ranges, array
+        sizes, blob accept/size, closed unions, field types) on this object and everything
+        inside it. Raises :class:`atlex.LexValidationError` naming the JSON path."""
+        from atlex._validate import validate
+
+        validate(self)
 
 
 UnknownMember: TypeAlias = dict[str, Any]
@@ -143,3 +151,12 @@ def register_closed(cls: type[Any], *attrs: str) -> None:
 def register_single(cls: type[Any], *attrs: str) -> None:
     """Mark ``cls.attr`` as a single-ref union (or a list of one)."""
     SINGLE.update((cls, a) for a in attrs)
+
+
+RULES: dict[type[Any], dict[str, dict[str, Any]]] = {}
+"""Lexicon constraints per generated class, by attribute (see atlex._validate)."""
+
+
+def register_rules(cls: type[Any], rules: dict[str, dict[str, Any]]) -> None:
+    """Record the constraints ``validate()`` checks for ``cls`` (emitted by the generator)."""
+    RULES[cls] = rules

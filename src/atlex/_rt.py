@@ -14,6 +14,7 @@ from atlex._model import (
     UnknownMember,
     lazy_module,
     register_closed,
+    register_rules,
     register_single,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "UnknownMember",
     "lazy_module",
     "register_closed",
+    "register_rules",
     "register_single",
 ]
