@@ -358,6 +358,11 @@ async def test_revoked_refresh_token_ends_the_session(h: Harness) -> None:
         await h.echo(session)
     cause = info.value.__cause__
     assert isinstance(cause, XrpcResponseError) and cause.message == "Token has been revoked"
+    assert info.value.reason is cause
+    assert str(info.value) == (
+        "InternalServerError: Logged out (the server ended the session: "
+        "ExpiredToken: Token has been revoked)"
+    )
     for read in (lambda: session.session, lambda: session.did, lambda: session.handle):
         with pytest.raises(LoggedOutError, match="Logged out"):
             read()

@@ -47,11 +47,16 @@ T = TypeVar("T")
 class LoggedOutError(XrpcInternalError):
     """The session has ended (logout, or the server revoked it); log in again.
 
-    ``__cause__`` is the refresh failure when the server ended the session.
+    ``reason`` (also ``__cause__``) is the refresh failure when the server ended the session.
     """
 
-    def __init__(self) -> None:
-        super().__init__("Logged out")
+    def __init__(self, reason: BaseException | None = None) -> None:
+        self.reason = reason
+        detail = ""
+        if isinstance(reason, XrpcError):
+            detail = f" (the server ended the session: {reason.error}: {reason.message})"
+        super().__init__(f"Logged out{detail}")
+        self.__cause__ = reason
 
 
 class SessionHookError(RuntimeError):
@@ -175,8 +180,7 @@ class SessionCore(Generic[S]):
             return ticket.data
         cause = ticket.error
         if self.data is None:
-            error: Exception = LoggedOutError()
-            error.__cause__ = None if isinstance(cause, LoggedOutError) else cause
+            error: Exception = LoggedOutError(None if isinstance(cause, LoggedOutError) else cause)
         else:
             error = SessionHookError(
                 "a session hook raised earlier (hooks must not raise); this session can no "
