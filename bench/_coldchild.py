@@ -10,6 +10,7 @@ Kept free of imports beyond what the interpreter has already loaded at start-up.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from typing import Any
@@ -37,14 +38,13 @@ def start(contender: str) -> Any:
         import atlex
 
         return atlex.Client(PDS)
+    # the peers are not installed where the type checker runs: import them by name
     if contender == "atproto":
-        from atproto import Client
-
-        return Client(base_url=PDS)
+        atproto: Any = importlib.import_module("atproto")  # = from atproto import Client
+        return atproto.Client(base_url=PDS)
     if contender == "lexrpc":
-        from lexrpc import Client
-
-        return Client(PDS)
+        lexrpc: Any = importlib.import_module("lexrpc")
+        return lexrpc.Client(PDS)
     raise SystemExit(f"unknown contender {contender!r}")
 
 
@@ -59,11 +59,12 @@ def first_decode(contender: str, client: Any, body: bytes) -> object:
 
         return atlex.decode(body, get_timeline.Output)
     if contender == "atproto":
-        from atproto_client import models
-        from atproto_client.models.utils import get_or_create
-        from pydantic_core import from_json
-
-        return get_or_create(from_json(body), models.AppBskyFeedGetTimeline.Response, strict=True)
+        models: Any = importlib.import_module("atproto_client.models")
+        utils: Any = importlib.import_module("atproto_client.models.utils")
+        pydantic_core: Any = importlib.import_module("pydantic_core")
+        return utils.get_or_create(
+            pydantic_core.from_json(body), models.AppBskyFeedGetTimeline.Response, strict=True
+        )
     if contender == "lexrpc":
         import json
         import logging

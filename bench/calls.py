@@ -16,7 +16,7 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +45,7 @@ class CallResult:
 
 
 @contextmanager
-def local_pds() -> Iterator[Target]:
+def local_pds() -> Generator[Target, None, None]:
     """A fresh PDS with one account holding one post."""
     if str(NETWORK_TESTS) not in sys.path:
         sys.path.insert(0, str(NETWORK_TESTS))
@@ -105,7 +105,7 @@ def sync_contenders(
     return {"describeServer": describe, "getRecord": record}, close
 
 
-def async_run(target: Target, *, rounds: int, number: int) -> dict[str, dict[str, Samples]]:
+def async_run(target: Target, *, rounds: int, number: int | None) -> dict[str, dict[str, Samples]]:
     describe_url = f"{target.pds}/xrpc/com.atproto.server.describeServer"
     record_url = f"{target.pds}/xrpc/com.atproto.repo.getRecord"
     record_params = {"repo": target.repo, "collection": "app.bsky.feed.post", "rkey": target.rkey}
@@ -147,17 +147,19 @@ def async_run(target: Target, *, rounds: int, number: int) -> dict[str, dict[str
         state.clear()  # the next run has a new event loop
 
     return {
-        request: interleaved_async(plan, rounds=rounds, number=number, warmup=3, teardown=close)
+        request: interleaved_async(
+            plan, rounds=rounds, number=number, batch_s=0.3, warmup=3, teardown=close
+        )
         for request, plan in plans.items()
     }
 
 
-def run(*, rounds: int, number: int, peers: bool = True) -> CallResult:
+def run(*, rounds: int, number: int | None = None, peers: bool = True) -> CallResult:
     with local_pds() as target:
         plans, close = sync_contenders(target, peers=peers)
         try:
             sync = {
-                request: interleaved(plan, rounds=rounds, number=number, warmup=3)
+                request: interleaved(plan, rounds=rounds, number=number, batch_s=0.3, warmup=3)
                 for request, plan in plans.items()
             }
         finally:

@@ -208,6 +208,13 @@ def gen_rows(result: GenResult) -> list[Row]:
     ]
 
 
+def _call_cell(samples: dict[str, Samples], name: str) -> str:
+    found = samples.get(name)
+    if found is None:
+        return MISSING
+    return f"{_fmt(found.median, 'us')} (CPU {_fmt(found.cpu_median, 'us')})"
+
+
 def call_rows(result: CallResult) -> list[Row]:
     rows: list[Row] = []
     raw = "httpx + json.loads"
@@ -216,14 +223,23 @@ def call_rows(result: CallResult) -> list[Row]:
             atlex, base = _median(samples, "atlex"), _median(samples, raw)
             assert atlex is not None and base is not None
             ratio = atlex / base
+            cpu = {name: found.cpu_median for name, found in samples.items()}
+            extra = cpu["atlex"] - cpu[raw]
+
             rows.append(
                 Row(
-                    f"call {request}, {mode}, local PDS",
-                    _fmt(atlex, "us"),
-                    _fmt(_median(samples, "atproto"), "us"),
-                    _fmt(_median(samples, "lexrpc"), "us"),
-                    f"{raw} {_fmt(base, 'us')}",
-                    (Goal(f"≤ 1.05x raw: {ratio:.2f}x", ratio <= 1.05),),
+                    f"call {request}, {mode}, local PDS: wall (client CPU) per call",
+                    _call_cell(samples, "atlex"),
+                    _call_cell(samples, "atproto"),
+                    _call_cell(samples, "lexrpc"),
+                    f"{raw} {_call_cell(samples, raw)}",
+                    (
+                        Goal(f"≤ 1.05x raw: {ratio:.2f}x wall", ratio <= 1.05),
+                        Goal(
+                            f"client CPU {cpu['atlex'] / cpu[raw]:.2f}x raw ({extra * 1e6:+.0f} µs)",
+                            cpu["atlex"] <= 1.05 * cpu[raw],
+                        ),
+                    ),
                 )
             )
     return rows

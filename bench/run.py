@@ -14,6 +14,7 @@ import argparse
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,12 @@ def measure(parts: list[str], plan: Plan, *, peers: bool) -> list[report.Row]:
     for part in parts:
         started = time.monotonic()
         _log(f"bench: measuring {part} ...")
-        rows += steps[part]()
+        try:
+            rows += steps[part]()
+        except Exception as exc:  # keep the other parts' figures; the exit code says it failed
+            traceback.print_exc()
+            rows.append(report.Row(f"{part}: FAILED", f"{type(exc).__name__}: {exc}"[:200]))
+            continue
         _log(f"bench: {part} done in {time.monotonic() - started:.0f} s")
     return rows
 
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
-    return 0
+    return 1 if any(row.figure.endswith(": FAILED") for row in rows) else 0
 
 
 if __name__ == "__main__":

@@ -16,13 +16,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Samples:
-    """Seconds per call, one value per round."""
+    """Seconds per call, one value per round: wall clock, and this process's CPU time (which
+    leaves out a server's share of a request made to another process)."""
 
     values: tuple[float, ...]
+    cpu: tuple[float, ...] = ()
 
     @property
     def median(self) -> float:
         return statistics.median(self.values)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu) if self.cpu else float("nan")
 
     @property
     def spread(self) -> float:
@@ -36,6 +42,13 @@ class Samples:
 def rotate(names: list[str], round_index: int) -> list[str]:
     shift = round_index % len(names) if names else 0
     return names[shift:] + names[:shift]
+
+
+def batch_size(number: int | None, per_call_s: float, batch_s: float) -> int:
+    """``number`` if given, else the calls that fill about ``batch_s`` seconds."""
+    if number is not None:
+        return number
+    return max(1, round(batch_s / per_call_s)) if per_call_s > 0 else 1
 
 
 def interleaved(
@@ -59,53 +72,57 @@ def interleaved(
         started = time.perf_counter()
         for _ in range(max(warmup, 1)):
             contenders[name]()
-        per_call = (time.perf_counter() - started) / max(warmup, 1)
-        if number is not None:
-            counts[name] = number
-        else:
-            counts[name] = max(1, round(batch_s / per_call)) if per_call > 0 else 1
+        counts[name] = batch_size(number, (time.perf_counter() - started) / max(warmup, 1), batch_s)
     collected: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for index in range(rounds):
         for name in rotate(names, index):
             call, count = contenders[name], counts[name]
             gc.collect()  # start every batch from the same heap state
-            started = time.perf_counter()
+            cpu_started, started = time.process_time(), time.perf_counter()
             for _ in range(count):
                 call()
             collected[name].append((time.perf_counter() - started) / count)
-    return {name: Samples(tuple(values)) for name, values in collected.items()}
+            cpu[name].append((time.process_time() - cpu_started) / count)
+    return {name: Samples(tuple(collected[name]), tuple(cpu[name])) for name in names}
 
 
 def interleaved_async(
     contenders: Mapping[str, Callable[[], Awaitable[object]]],
     *,
     rounds: int,
-    number: int,
+    number: int | None = None,
+    batch_s: float = 0.1,
     warmup: int = 1,
     teardown: Callable[[], Awaitable[object]] | None = None,
 ) -> dict[str, Samples]:
     """:func:`interleaved` for coroutines, all in one event loop (whose start-up is not part of
     the figure); ``teardown`` runs in that loop at the end, e.g. to close clients."""
-    if rounds < 1 or number < 1:
+    if rounds < 1 or (number is not None and number < 1):
         raise ValueError(f"rounds and number must be >= 1, got {rounds} and {number}")
     names = list(contenders)
 
-    async def batch(call: Callable[[], Awaitable[object]], count: int) -> float:
-        started = time.perf_counter()
+    async def batch(call: Callable[[], Awaitable[object]], count: int) -> tuple[float, float]:
+        cpu_started, started = time.process_time(), time.perf_counter()
         for _ in range(count):
             await call()
-        return (time.perf_counter() - started) / count
+        return (time.perf_counter() - started) / count, (time.process_time() - cpu_started) / count
 
-    async def main() -> dict[str, list[float]]:
+    async def main() -> dict[str, Samples]:
+        counts: dict[str, int] = {}
         for name in names:
-            await batch(contenders[name], warmup)
-        collected: dict[str, list[float]] = {name: [] for name in names}
+            per_call, _ = await batch(contenders[name], max(warmup, 1))
+            counts[name] = batch_size(number, per_call, batch_s)
+        collected: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
         for index in range(rounds):
             for name in rotate(names, index):
                 gc.collect()
-                collected[name].append(await batch(contenders[name], number))
+                collected[name].append(await batch(contenders[name], counts[name]))
         if teardown is not None:
             await teardown()
-        return collected
+        return {
+            name: Samples(tuple(w for w, _ in pairs), tuple(c for _, c in pairs))
+            for name, pairs in collected.items()
+        }
 
-    return {name: Samples(tuple(values)) for name, values in asyncio.run(main()).items()}
+    return asyncio.run(main())

@@ -1,0 +1,230 @@
+"""The benchmark's own parts: the fixture, the timing loop, the verdicts, and a tiny full run.
+
+Nothing here asserts a duration; the figures are ``make bench``'s business.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, cast
+
+import msgspec
+import pytest
+from bench.coldstart import ColdResult
+from bench.decode import DecodeResult, contenders
+from bench.generation import GenResult
+
+import atlex
+from atlex.lex.app.bsky.feed import get_timeline
+from bench import calls, fixture, report, stats
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _embed_types(body: bytes) -> Counter[str]:
+    data: dict[str, Any] = msgspec.json.decode(body)
+    found: Counter[str] = Counter()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            obj = cast("dict[str, Any]", value)
+            kind = obj.get("$type")
+            if isinstance(kind, str):
+                found[kind] += 1
+            for item in obj.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in cast("list[Any]", value):
+                walk(item)
+
+    walk(data)
+    return found
+
+
+def test_fixture_is_deterministic_and_decodes_with_the_strict_native_decoder() -> None:
+    body = fixture.build()
+    assert body == fixture.build()
+    assert body != fixture.build(seed=fixture.SEED + 1)
+    # every union member is a known one: the closed native decoder accepts it as is
+    output = msgspec.json.decode(body, type=get_timeline.Output)
+    assert len(output.feed) == fixture.ITEMS
+
+
+def test_fixture_covers_every_embed_kind_replies_reposts_labels_and_viewer_state() -> None:
+    body = fixture.build()
+    kinds = _embed_types(body)
+    for kind in (
+        "app.bsky.embed.images#view",
+        "app.bsky.embed.video#view",
+        "app.bsky.embed.external#view",
+        "app.bsky.embed.record#view",
+        "app.bsky.embed.record#viewRecord",
+        "app.bsky.embed.record#viewNotFound",
+        "app.bsky.embed.record#viewBlocked",
+        "app.bsky.embed.record#viewDetached",
+        "app.bsky.embed.recordWithMedia#view",
+        "app.bsky.richtext.facet#mention",
+        "app.bsky.richtext.facet#link",
+        "app.bsky.richtext.facet#tag",
+        "app.bsky.feed.defs#reasonRepost",
+        "app.bsky.feed.defs#reasonPin",
+        "com.atproto.label.defs#selfLabels",
+    ):
+        assert kinds[kind] > 0, kind
+    output = atlex.decode(body, get_timeline.Output)
+    assert sum(1 for item in output.feed if item.reply) == 20
+    assert any(item.post.labels for item in output.feed)
+    assert all(not isinstance(item.post.viewer, msgspec.UnsetType) for item in output.feed)
+
+
+def test_unknown_variant_has_the_exact_share_and_atlex_keeps_them_as_dicts() -> None:
+    body = fixture.build(unknown_share=0.1)
+    assert fixture.unknown_members(body) == 10
+    with pytest.raises(msgspec.ValidationError, match=r"com\.example\.poll"):
+        msgspec.json.decode(body, type=get_timeline.Output)
+    output = atlex.decode(body, get_timeline.Output)
+    kept = [item.post.embed for item in output.feed if isinstance(item.post.embed, dict)]
+    assert len(kept) == 10
+    assert {embed["$type"] for embed in kept} == {"com.example.poll.embed#view"}
+
+
+def test_decode_contenders_without_peers_all_accept_the_fixture() -> None:
+    body = fixture.build(items=5)
+    found = contenders(body, peers=False)
+    assert set(found) == {"atlex", "json.loads", "msgspec untyped"}
+    assert isinstance(found["atlex"](), get_timeline.Output)
+    assert found["json.loads"]() == found["msgspec untyped"]()
+
+
+def test_interleaved_runs_every_contender_per_round_in_rotating_order() -> None:
+    order: list[str] = []
+    samples = stats.interleaved(
+        {name: (lambda name=name: order.append(name)) for name in "abc"},
+        rounds=3,
+        number=2,
+        warmup=1,
+    )
+    assert order[:3] == ["a", "b", "c"]  # warm-up
+    batches = order[3::2]
+    assert batches == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+    assert all(len(found.values) == 3 for found in samples.values())
+    with pytest.raises(ValueError, match="rounds"):
+        stats.interleaved({"a": lambda: None}, rounds=0)
+
+
+def test_interleaved_async_runs_the_teardown_in_its_loop() -> None:
+    calls_made: list[str] = []
+
+    async def work() -> None:
+        calls_made.append("work")
+
+    async def teardown() -> None:
+        calls_made.append("teardown")
+
+    samples = stats.interleaved_async({"w": work}, rounds=2, number=3, teardown=teardown)
+    assert calls_made == ["work"] * 7 + ["teardown"]
+    assert len(samples["w"].values) == 2
+
+
+def _samples(value: float) -> stats.Samples:
+    return stats.Samples((value, value, value), (value, value, value))
+
+
+def test_report_judges_each_goal_on_ratios() -> None:
+    decoded = DecodeResult(
+        items=100,
+        clean_bytes=450_000,
+        unknown_bytes=440_000,
+        unknown_embeds=10,
+        clean={
+            "atlex": _samples(1.0),
+            "atproto": _samples(20.0),
+            "json.loads": _samples(4.0),
+            "msgspec untyped": _samples(2.0),
+        },
+        unknown={
+            "atlex": _samples(2.0),
+            "json.loads": _samples(4.0),
+            "msgspec untyped": _samples(2.0),
+        },
+    )
+    clean, unknown = report.decode_rows(decoded)
+    assert [goal.met for goal in clean.goals] == [True, True]  # 0.25x loads, 20x atproto
+    assert "0.25x" in str(clean.goals[0]) and "20.0x" in str(clean.goals[1])
+    assert unknown.atproto == report.MISSING
+
+    base = {"import_ms": 100.0, "modules": 150.0, "rss_import_mib": 26.0}
+    cold = ColdResult(
+        runs=3,
+        medians={
+            "floor": {
+                **base,
+                "first_decode_ms": 5.0,
+                "modules_total": 151.0,
+                "rss_decode_mib": 27.0,
+            },
+            "atlex": {
+                **base,
+                "import_ms": 115.0,
+                "first_decode_ms": 30.0,
+                "modules_total": 190.0,
+                "rss_decode_mib": 29.0,
+            },
+            "atproto": {
+                "import_ms": 1000.0,
+                "modules": 900.0,
+                "rss_import_mib": 70.0,
+                "first_decode_ms": 300.0,
+                "modules_total": 920.0,
+                "rss_decode_mib": 76.0,
+            },
+        },
+    )
+    import_row, _, rss_row, first_row, _ = report.cold_rows(cold)
+    assert [goal.met for goal in import_row.goals] == [False, True]  # +15 ms; 8.7x
+    assert [goal.met for goal in rss_row.goals] == [False]  # 26/70 = 0.37
+    assert [goal.met for goal in first_row.goals] == [False]  # 30 ms
+    assert import_row.lexrpc == report.MISSING
+
+    (gen_row,) = report.gen_rows(
+        GenResult(lexicon_files=387, wall_s={"atlex": 0.9}, atlex_internal_s=0.5, atlex_modules=485)
+    )
+    assert gen_row.goals[0].met
+
+    call_row, *_ = report.call_rows(
+        calls.CallResult(
+            sync={"describeServer": {"atlex": _samples(1.04), "httpx + json.loads": _samples(1.0)}},
+            async_={"getRecord": {"atlex": _samples(1.2), "httpx + json.loads": _samples(1.0)}},
+        )
+    )
+    assert call_row.goals[0].met
+    text = report.table([clean, import_row])
+    assert text.count("\n") == 3 and text.startswith("| figure")
+
+
+def test_quick_run_prints_the_table() -> None:
+    """The whole driver with tiny counts and without the peers (they live in the bench venv)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--no-peers", "--only", "decode,cold,gen"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for figure in ("typed decode", "import + client", "first typed decode", "full generation"):
+        assert figure in done.stdout
+    assert "Machine:" in done.stdout
+
+
+@pytest.mark.network
+def test_call_overhead_runs_against_a_local_pds() -> None:
+    result = calls.run(rounds=1, number=1, peers=False)
+    for table in (result.sync, result.async_):
+        assert set(table) == {"describeServer", "getRecord"}
+        for samples in table.values():
+            assert set(samples) == {"atlex", "httpx + json.loads"}
