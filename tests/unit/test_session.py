@@ -603,3 +603,22 @@ async def test_tokens_and_passwords_never_show_in_messages_or_logs(
     for text in texts:
         for secret in secrets:
             assert secret not in text, text
+
+
+class _Interrupt(BaseException):
+    """Stands for Ctrl-C / SystemExit arriving in the middle of a refresh."""
+
+
+async def test_an_interrupted_refresh_leaves_the_session_usable(h: Harness) -> None:
+    session = await h.login(identifier="alice.test", with_hooks=False)
+    before = session.session
+
+    def on_updated(data: SessionData) -> None:
+        raise _Interrupt
+
+    session._hooks["on_updated"] = on_updated  # pyright: ignore[reportPrivateUsage]
+    with pytest.raises(_Interrupt):
+        await h.refresh(session)
+    assert not session.destroyed and session.session is before
+    session._hooks["on_updated"] = None  # pyright: ignore[reportPrivateUsage]
+    assert (await h.echo(session)).status_code == 200

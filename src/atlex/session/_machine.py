@@ -204,9 +204,15 @@ class SessionCore(Generic[S]):
                 ticket.settle(None, prev.error)
                 return
             data = yield from op(prev.data)
-        except BaseException as exc:
+        except Exception as exc:  # a definitive failure, a logout, or a hook that raised
             ticket.settle(None, exc)
             return
+        except BaseException:  # interrupted (Ctrl-C, exit): leave the state as it is
+            if self.data is not None:
+                ticket.settle(self.data, None)
+            else:
+                ticket.settle(None, LoggedOutError())
+            raise
         ticket.settle(data, None)
 
     def refresh(self) -> Flow[SessionData]:
