@@ -621,12 +621,17 @@ class _Ctx:
             key = self.lowerer._resolve(self.nsid, sch.ref)  # pyright: ignore[reportPrivateUsage]
             if key is not None:
                 target = self.lowerer.catalog.documents[key[0]].defs[key[1]]
-                if isinstance(target, s.StringSchema | s.IntegerSchema | s.ArraySchema | s.BytesSchema | s.BlobSchema):
+                if isinstance(
+                    target,
+                    s.StringSchema | s.IntegerSchema | s.ArraySchema | s.BytesSchema | s.BlobSchema,
+                ):
                     sym = self.lowerer.symbols[key]
                     tctx = _Ctx(self.lowerer, key[0], key[1], sym.module, f"$.defs.{key[1]}")
                     return tctx.rules_of(target, depth + 1)
         elif isinstance(sch, s.UnionSchema) and not sch.refs:
             r["typed"] = True  # an empty union still requires a $type
+        elif isinstance(sch, s.UnknownSchema):
+            r["object"] = True  # any data-model object, but not bytes, a link or a blob
         return r
 
     def _ref(self, ref: str, depth: int) -> ir.TypeExpr:

@@ -105,10 +105,24 @@ def _check(value: Any, rule: dict[str, Any], path: str) -> None:
         _bounds(len(value.data), rule.get("min_bytes"), rule.get("max_bytes"), "bytes", path)
     elif isinstance(value, Blob):
         _check_blob(value, rule, path)
-    elif isinstance(value, dict) and rule.get("typed"):
-        kind = value.get("$type")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-        if not isinstance(kind, str) or not kind:
-            raise _invalid("a union member needs a $type", path)
+    elif isinstance(value, dict):
+        mapping: dict[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
+        if rule.get("typed"):
+            kind = mapping.get("$type")
+            if not isinstance(kind, str) or not kind:
+                raise _invalid("a union member needs a $type", path)
+        if rule.get("object"):
+            _check_object(mapping, path)
+
+
+def _check_object(value: dict[str, Any], path: str) -> None:
+    """An ``unknown`` field: a data-model object (not bytes, a link or a blob)."""
+    from atlex.datamodel import check_data_model
+
+    if "$bytes" in value or "$link" in value or value.get("$type") == "blob":
+        raise _invalid("expected an object, got bytes, a link or a blob", path)
+    for where, reason in check_data_model(value):
+        raise _invalid(reason, path + where[1:])
 
 
 def _check_string(value: str, rule: dict[str, Any], path: str) -> None:
