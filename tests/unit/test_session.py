@@ -7,6 +7,7 @@ reference-behaviour.md.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from atlex.session import (
     LoggedOutError,
     PasswordSession,
     SessionData,
+    SessionDataError,
     SessionHookError,
 )
 
@@ -425,6 +427,11 @@ async def test_resume_of_typescript_shaped_json(h: Harness) -> None:
     resumed = await h.resume(SessionData.from_json(saved))
     assert resumed.session.did == "did:plc:alice"
     assert (await h.echo(resumed)).status_code == 200
+    # the plain dict json.load gives works too
+    again = await h.resume(json.loads(resumed.session.to_json()))
+    assert (await h.echo(again)).status_code == 200
+    with pytest.raises(SessionDataError, match="missing required key 'service'"):
+        await h.resume({"accessJwt": "a", "refreshJwt": "r", "handle": "h", "did": "d"})  # type: ignore[arg-type]
 
 
 async def test_resume_of_dead_data_raises_after_on_deleted(h: Harness) -> None:

@@ -59,7 +59,7 @@ class AsyncPasswordSession:
 
     def __init__(
         self,
-        data: SessionData,
+        data: SessionData | Mapping[str, Any],
         *,
         on_updated: AsyncDataHook | None = None,
         on_update_failure: AsyncFailureHook | None = None,
@@ -67,7 +67,8 @@ class AsyncPasswordSession:
         on_delete_failure: AsyncFailureHook | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        """Wrap saved ``data`` without contacting the server (see :meth:`resume`)."""
+        """Wrap saved ``data`` (a :class:`SessionData` or its JSON object as a dict) without
+        contacting the server (see :meth:`resume`)."""
         self._core = SessionCore[anyio.Event](data, anyio.Event)
         self._hooks: dict[str, Callable[..., object] | None] = {
             "on_updated": on_updated,
@@ -186,7 +187,7 @@ class AsyncPasswordSession:
     @classmethod
     async def resume(
         cls,
-        data: SessionData,
+        data: SessionData | Mapping[str, Any],
         *,
         on_updated: AsyncDataHook | None = None,
         on_update_failure: AsyncFailureHook | None = None,
@@ -217,7 +218,7 @@ class AsyncPasswordSession:
     @classmethod
     async def delete(
         cls,
-        data: SessionData,
+        data: SessionData | Mapping[str, Any],
         *,
         on_deleted: AsyncDataHook | None = None,
         on_delete_failure: AsyncFailureHook | None = None,

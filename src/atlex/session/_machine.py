@@ -14,7 +14,7 @@ used to share one refresh between concurrent callers (§1.6 step 5).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
@@ -148,11 +148,12 @@ class Ticket(Generic[S]):
 class SessionCore(Generic[S]):
     """State shared by a session and its drivers: the current data and the chain's tail."""
 
-    def __init__(self, data: SessionData, make_signal: Callable[[], S]) -> None:
-        if not isinstance(data, SessionData):  # pyright: ignore[reportUnnecessaryIsInstance]
+    def __init__(self, data: SessionData | Mapping[str, Any], make_signal: Callable[[], S]) -> None:
+        if isinstance(data, Mapping):  # the TypeScript-shaped dict, e.g. from json.load
+            data = SessionData.from_dict(data)
+        elif not isinstance(data, SessionData):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(
-                f"session data must be a SessionData (use SessionData.from_json/from_dict), "
-                f"got {type(data).__name__}"
+                f"session data must be a SessionData or its JSON object, got {type(data).__name__}"
             )
         self.data: SessionData | None = data
         self.tail: Ticket[S] = Ticket(None, data)

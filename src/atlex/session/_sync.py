@@ -56,7 +56,7 @@ class PasswordSession:
 
     def __init__(
         self,
-        data: SessionData,
+        data: SessionData | Mapping[str, Any],
         *,
         on_updated: DataHook | None = None,
         on_update_failure: FailureHook | None = None,
@@ -64,7 +64,8 @@ class PasswordSession:
         on_delete_failure: FailureHook | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        """Wrap saved ``data`` without contacting the server (see :meth:`resume`)."""
+        """Wrap saved ``data`` (a :class:`SessionData` or its JSON object as a dict) without
+        contacting the server (see :meth:`resume`)."""
         self._core = SessionCore[threading.Event](data, threading.Event)
         self._hooks: dict[str, Callable[..., object] | None] = {
             "on_updated": on_updated,
@@ -178,7 +179,7 @@ class PasswordSession:
     @classmethod
     def resume(
         cls,
-        data: SessionData,
+        data: SessionData | Mapping[str, Any],
         *,
         on_updated: DataHook | None = None,
         on_update_failure: FailureHook | None = None,
@@ -209,7 +210,7 @@ class PasswordSession:
     @classmethod
     def delete(
         cls,
-        data: SessionData,
+        data: SessionData | Mapping[str, Any],
         *,
         on_deleted: DataHook | None = None,
         on_delete_failure: FailureHook | None = None,
