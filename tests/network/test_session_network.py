@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import threading
 import time
 from collections import Counter
@@ -530,3 +531,25 @@ async def test_logout_is_idempotent_and_delete_of_stale_data_succeeds(
             )
         )
     assert len(recorder.deleted) == 3 and recorder.delete_failures == []
+
+
+def test_no_token_or_password_in_debug_logs(
+    network: ReferenceNetwork, wire: Recording, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # httpx and httpcore log every request at this level
+    account = network.create_account("logs")
+    session = PasswordSession.login(
+        service=network.info.pds,
+        identifier=account.handle,
+        password=account.password,
+        http_client=sync_http(wire),
+    )
+    tokens = [session.session.access_jwt, session.session.refresh_jwt]
+    stale = with_expired_access(session.session, network)
+    session = PasswordSession(stale, http_client=sync_http(wire))
+    assert session.send(GET_SESSION).status_code == 200  # forged token, refresh, retry
+    tokens += [stale.access_jwt, session.session.access_jwt, session.session.refresh_jwt]
+    session.logout()
+    assert "HTTP Request" in caplog.text  # the transport did log
+    for secret in [*tokens, account.password]:
+        assert secret not in caplog.text
