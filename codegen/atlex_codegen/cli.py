@@ -11,6 +11,7 @@ import click
 import msgspec
 
 from atlex_codegen import lexicons as _lexicons
+from atlex_codegen.load import Catalog as _Catalog
 
 __all__ = ["main"]
 
@@ -131,11 +132,31 @@ def lexicons_verify(manifest: Path) -> None:
     required=True,
     help="Dotted import name of the generated package (e.g. atlex.lex or mylex).",
 )
+@click.option(
+    "--extern",
+    "externs",
+    multiple=True,
+    metavar="PACKAGE",
+    help="A package generated earlier whose types references may use instead of generating "
+    "them again (repeatable). The bundled atlex.lex is used by default.",
+)
+@click.option(
+    "--no-bundled",
+    is_flag=True,
+    help="Do not resolve references against the bundled upstream bindings (atlex.lex).",
+)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files on disk differ.")
 @click.option("--strict", is_flag=True, help="Exit 2 if any lexicon problem was reported.")
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")
 def gen(
-    lexicon_dirs: tuple[Path, ...], out: Path, package: str, check: bool, strict: bool, quiet: bool
+    lexicon_dirs: tuple[Path, ...],
+    out: Path,
+    package: str,
+    externs: tuple[str, ...],
+    no_bundled: bool,
+    check: bool,
+    strict: bool,
+    quiet: bool,
 ) -> None:
     """Generate typed msgspec bindings and call stubs from folders of Lexicon JSON.
 
@@ -143,24 +164,44 @@ def gen(
     type, a reference to nothing, a file path that disagrees with the id) are reported once
     each, naming the document, def and reason; everything else is still generated.
 
+    References to the upstream lexicons (app.bsky.*, com.atproto.*, ...) resolve to the
+    bindings bundled with atlex, so your types can embed theirs without regenerating them.
+
     \b
     Example:
       atlex gen lexicons/upstream --out src --package atlex.lex
       atlex gen ./lexicons --out . --package mylex --check   # in CI: fail on drift
     """
-    from atlex_codegen.pipeline import generate
+    from atlex_codegen.pipeline import ExternalError, generate, load_external
     from atlex_codegen.write import write_files
 
     if not all(part.isidentifier() for part in package.split(".")):
         raise click.BadParameter(f"{package!r} is not a dotted Python name", param_hint="--package")
     start = time.perf_counter()
-    result = generate(list(lexicon_dirs), package)
+    wanted = list(externs)
+    if not no_bundled and package != "atlex.lex" and "atlex.lex" not in wanted:
+        wanted.append("atlex.lex")
+    externals: list[tuple[_Catalog, str]] = []
+    for ext in wanted:
+        if ext == package:
+            raise click.BadParameter("a package cannot be its own --extern", param_hint="--extern")
+        try:
+            externals.append((load_external(ext), ext))
+        except ExternalError as e:
+            if ext == "atlex.lex" and ext not in externs:
+                if not quiet:
+                    click.echo(
+                        f"note: bundled bindings unavailable ({e}); not using them", err=True
+                    )
+                continue
+            raise click.BadParameter(str(e), param_hint="--extern") from None
+    result = generate(list(lexicon_dirs), package, externals)
     for p in result.problems:
         click.echo(f"warning: {p}", err=True)
     written = write_files(result.files, out, package, check=check)
     if not quiet:
         click.echo(
-            f"{result.documents} documents -> {len(result.files)} modules, {result.classes} "
+            f"{result.documents} documents -> {result.modules} modules, {result.classes} "
             f"classes, {result.stubs} call stubs in {out / Path(*package.split('.'))} "
             f"({_elapsed(start)}; {len(written.written)} written, {len(written.removed)} removed, "
             f"{len(result.problems)} problems)",

@@ -47,6 +47,8 @@ class Document:
     source: str
     description: str | None
     defs: Mapping[str, s.DefSchema]
+    raw: bytes = b""
+    """The document as read (bundled with generated packages so others can reference them)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,18 @@ class Catalog:
 
 _shell_decoder = msgspec.json.Decoder(s.DocShell)
 _def_decoder = msgspec.json.Decoder(s.DefSchema)
+
+
+def load_bundle(data: bytes, source: str) -> Catalog:
+    """A lexicon set bundled with a generated package (``_lexicons.json``: a JSON array)."""
+    documents: dict[str, Document] = {}
+    problems: list[Problem] = []
+    for raw in msgspec.json.decode(data, type=list[msgspec.Raw]):
+        doc, probs = load_bytes(bytes(raw), source)
+        problems.extend(probs)
+        if doc is not None:
+            documents.setdefault(doc.nsid, doc)
+    return Catalog({k: documents[k] for k in sorted(documents)}, tuple(problems))
 
 
 def load_dirs(dirs: Iterable[Path]) -> Catalog:
@@ -131,7 +145,7 @@ def load_bytes(data: bytes, source: str) -> tuple[Document | None, list[Problem]
     if not defs:
         return None, problems
     desc = shell.description if isinstance(shell.description, str) else None
-    return Document(shell.id, source, desc, defs), problems
+    return Document(shell.id, source, desc, defs, data), problems
 
 
 def _load_def(

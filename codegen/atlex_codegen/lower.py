@@ -7,7 +7,7 @@ follows sorted NSIDs and document order, so the result is deterministic.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,8 +56,13 @@ class _ModuleState:
     aliases: list[ir.Alias] = field(default_factory=lambda: [])
 
 
-def lower(catalog: Catalog, package: str) -> tuple[ir.Package, list[Problem]]:
-    return _Lowerer(catalog, package).run()
+def lower(
+    catalog: Catalog, package: str, externals: Sequence[tuple[Catalog, str]] = ()
+) -> tuple[ir.Package, list[Problem]]:
+    """Lower ``catalog`` into ``package``. ``externals`` are lexicon sets already generated
+    into other packages (e.g. the bundled ``atlex.lex``): references into them use those
+    classes instead of generating them again. A local document wins over an external one."""
+    return _Lowerer(catalog, package, externals).run()
 
 
 def catalog_digest(catalog: Catalog) -> str:
@@ -70,9 +75,19 @@ def catalog_digest(catalog: Catalog) -> str:
 
 
 class _Lowerer:
-    def __init__(self, catalog: Catalog, package: str) -> None:
-        self.catalog = catalog
+    def __init__(
+        self, catalog: Catalog, package: str, externals: Sequence[tuple[Catalog, str]] = ()
+    ) -> None:
+        self.local = catalog
+        self.externals = list(externals)
+        documents: dict[str, Document] = {}
+        for ext, _ in self.externals:
+            documents.update(ext.documents)
+        documents.update(catalog.documents)
+        # every document refs may point at; only the local ones are generated
+        self.catalog = Catalog(documents)
         self.package = package
+        self.extern_tagged: set[tuple[str, str]] = set()
         self.problems: list[Problem] = []
         self._reported: set[tuple[str, str, str, str]] = set()
         self.modules: dict[str, str] = {}  # nsid -> dotted module
@@ -89,7 +104,7 @@ class _Lowerer:
         self._find_union_members()
         types: list[ir.TypeModule] = []
         stubs: list[ir.Stub] = []
-        for nsid, doc in self.catalog.documents.items():
+        for nsid, doc in self.local.documents.items():
             module, doc_stubs = self._lower_document(nsid, doc)
             types.append(module)
             stubs.extend(doc_stubs)
@@ -97,7 +112,7 @@ class _Lowerer:
         inits = self._package_inits(types, namespaces)
         pkg = ir.Package(
             name=self.package,
-            digest=catalog_digest(self.catalog),
+            digest=catalog_digest(self.local),
             types=tuple(types),
             namespaces=tuple(namespaces),
             client=client,
@@ -116,19 +131,12 @@ class _Lowerer:
     # ---- module and symbol planning ----------------------------------------------------------
 
     def _plan_modules(self) -> None:
-        namers: dict[str, Namer] = {}
-        chosen: dict[tuple[str, str], str] = {}
-        for nsid in self.catalog.documents:
-            parent = self.package
-            for i, seg in enumerate(nsid.split(".")):
-                key = (parent, seg)
-                if key not in chosen:
-                    reserved = _ROOT_RESERVED if i == 0 else frozenset[str]()
-                    namer = namers.setdefault(parent, Namer(reserved))
-                    chosen[key] = namer.take(module_segment(seg), fold_case=True)
-                parent = f"{parent}.{chosen[key]}"
-            self.modules[nsid] = parent
-        all_modules = set(self.modules.values())
+        # externals are planned exactly as their own generation planned them
+        for ext, ext_package in self.externals:
+            self.modules.update(_module_names(list(ext.documents), ext_package))
+        local = _module_names(list(self.local.documents), self.package)
+        self.modules.update(local)
+        all_modules = set(local.values())
         parents = {m.rsplit(".", 1)[0] for m in all_modules}
         for module in all_modules:
             rel = module.split(".")[len(self.package.split(".")) :]
@@ -160,13 +168,23 @@ class _Lowerer:
         return namer.take(class_name(def_name))
 
     def _find_union_members(self) -> None:
-        for nsid, doc in self.catalog.documents.items():
-            for _def_name, d in doc.defs.items():
+        for ext, _ in self.externals:
+            self.extern_tagged |= self._union_targets(ext)
+        self.tagged = self._union_targets(self.local) | self.extern_tagged
+
+    def _union_targets(self, catalog: Catalog) -> set[tuple[str, str]]:
+        targets: set[tuple[str, str]] = set()
+        for nsid, doc in catalog.documents.items():
+            for d in doc.defs.values():
                 for u in _unions_in(d):
                     for ref in u.refs:
                         target = self._resolve(nsid, ref)
                         if target is not None:
-                            self.tagged.add(target)
+                            targets.add(target)
+        return targets
+
+    def is_external(self, nsid: str) -> bool:
+        return nsid not in self.local.documents
 
     def _resolve(self, nsid: str, ref: str) -> tuple[str, str] | None:
         if ref.startswith("#"):
@@ -676,10 +694,34 @@ class _Ctx:
                 )
                 continue
             sym = self.lowerer.symbols[key]
+            if self.lowerer.is_external(key[0]) and key not in self.lowerer.extern_tagged:
+                self.problem(
+                    f"union member {ref!r} is generated untagged in {sym.module} (no union "
+                    "there lists it), so it cannot be told apart here; left out of the union"
+                )
+                continue
             members.append(ir.TClass(sym.module, sym.name))
         if not members:
             return ir.TScalar("dict")
         return ir.TUnion(tuple(members), open=not u.closed)
+
+
+def _module_names(nsids: list[str], package: str) -> dict[str, str]:
+    """NSID -> dotted module, sanitised and collision-free (deterministic in sorted order)."""
+    namers: dict[str, Namer] = {}
+    chosen: dict[tuple[str, str], str] = {}
+    out: dict[str, str] = {}
+    for nsid in sorted(nsids):
+        parent = package
+        for i, seg in enumerate(nsid.split(".")):
+            key = (parent, seg)
+            if key not in chosen:
+                reserved = _ROOT_RESERVED if i == 0 else frozenset[str]()
+                namer = namers.setdefault(parent, Namer(reserved))
+                chosen[key] = namer.take(module_segment(seg), fold_case=True)
+            parent = f"{parent}.{chosen[key]}"
+        out[nsid] = parent
+    return out
 
 
 def _client_attributes() -> frozenset[str]:

@@ -26,6 +26,7 @@ CASES = [
     (set_name, path, text)
     for set_name, package in (("features", "fx_features"), ("hostile", "fx_hostile"))
     for path, text in _files(set_name, package).items()
+    if path.endswith(".py")
 ]
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import msgspec
 import pytest
 from _codegen_support import GeneratedSet, generated_set, pulled_set
+
+from atlex_codegen.pipeline import generate, load_external
+from atlex_codegen.write import write_files
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +73,20 @@ def test_third_party_set_reports_its_rule_breaks_and_generates_the_rest(
     _check_importable(with_third_party)
     # third-party records embed upstream types
     assert with_third_party.module("social.grain.photo").NSID == "social.grain.photo"
+
+
+def test_third_party_alone_resolves_upstream_refs_through_an_extern_package(
+    upstream: GeneratedSet, tmp_path: Path
+) -> None:
+    upstream.import_all()
+    ext = load_external(upstream.package)
+    gen = generate([pulled_set("third-party")], "tp_alone", [(ext, upstream.package)])
+    reports = [str(p) for p in gen.problems]
+    assert not [r for r in reports if "unresolved" in r], reports
+    assert all(not path.startswith("tp_alone/app/") for path in gen.files)
+    write_files(gen.files, tmp_path, "tp_alone")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        _check_importable(GeneratedSet(gen, tmp_path, "tp_alone"))
+    finally:
+        sys.path.remove(str(tmp_path))
