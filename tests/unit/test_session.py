@@ -114,7 +114,7 @@ class Harness:
             )
         )
 
-    async def resume(self, data: SessionData) -> AnySession:
+    async def resume(self, data: SessionData | dict[str, Any]) -> AnySession:
         return await self._run(
             self._cls().resume(data, **self.hooks.kwargs(self.mode), **self._http())
         )
@@ -431,7 +431,7 @@ async def test_resume_of_typescript_shaped_json(h: Harness) -> None:
     again = await h.resume(json.loads(resumed.session.to_json()))
     assert (await h.echo(again)).status_code == 200
     with pytest.raises(SessionDataError, match="missing required key 'service'"):
-        await h.resume({"accessJwt": "a", "refreshJwt": "r", "handle": "h", "did": "d"})  # type: ignore[arg-type]
+        await h.resume({"accessJwt": "a", "refreshJwt": "r", "handle": "h", "did": "d"})
 
 
 async def test_resume_of_dead_data_raises_after_on_deleted(h: Harness) -> None:

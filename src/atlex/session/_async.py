@@ -45,16 +45,19 @@ AsyncFailureHook = Callable[[SessionData, XrpcError], Awaitable[object] | object
 class AsyncPasswordSession:
     """An authenticated agent for one account, logged in with a password (or app password).
 
-    Port of ``@atproto/lex-password-session``: pass it to ``atlex.AsyncClient``. It sends requests to
-    the PDS named in the account's DID document, adds the access token, refreshes on a 401 or a
-    400 ``ExpiredToken`` (one refresh shared by all tasks), retries once, and runs the hooks:
+    Port of ``@atproto/lex-password-session``: pass it to ``atlex.AsyncClient``. It sends
+    requests to the PDS named in the account's DID document, adds the access token, refreshes on
+    a 401 or a 400 ``ExpiredToken`` (one refresh shared by all tasks), retries once, and runs
+    the hooks:
 
     * ``on_updated(data)`` after login and after every successful refresh; persist ``data``;
     * ``on_update_failure(data, failure)`` when a refresh failed transiently (session kept);
     * ``on_deleted(data)`` after logout, or when the server ended the session;
     * ``on_delete_failure(data, failure)`` when logout could not reach the server.
 
-    Hooks may be coroutine functions (awaited) and must not raise. New requests wait while a refresh, a logout or a hook runs.
+    Hooks may be coroutine functions (awaited) and must not raise. New requests wait while a
+    refresh, a logout or a hook runs. A refresh or logout, once begun, runs to its end even if
+    the task that started it is cancelled (as the upstream promise chain does).
     """
 
     def __init__(
@@ -267,7 +270,8 @@ class AsyncPasswordSession:
         data = self._core.data
         if data is None:
             return f"{type(self).__name__}(logged out)"
-        return f"{type(self).__name__}(did={data.did!r}, handle={data.handle!r}, service={data.service!r})"
+        name = type(self).__name__
+        return f"{name}(did={data.did!r}, handle={data.handle!r}, service={data.service!r})"
 
     # -- operations ----------------------------------------------------------------------------
 

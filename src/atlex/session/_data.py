@@ -85,9 +85,8 @@ class SessionData:
                 continue
             if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
                 # never echo the value: it may be a token
-                raise SessionDataError(
-                    f"{where}: key {wire!r} must be a {_kind_name(kind)}, got {type(value).__name__}"
-                )
+                expected, got = _kind_name(kind), type(value).__name__
+                raise SessionDataError(f"{where}: key {wire!r} must be a {expected}, got {got}")
             if kind is str and not value and wire in ("handle", "did", "service"):
                 raise SessionDataError(f"{where}: key {wire!r} must not be empty")
             values[attr] = value

@@ -225,7 +225,8 @@ class SessionCore(Generic[S]):
         return self.outcome(ticket)
 
     def logout(self) -> Flow[None]:
-        """``logout()``: returns once the session is gone; raises if the server may still have it."""
+        """``logout()``: returns once the session is gone; raises if the server may still have
+        it (the session then stays usable)."""
         reasons: list[XrpcError] = []
         prev, ticket = self.enqueue()
         yield Shielded(self.chained(prev, ticket, lambda data: self.logout_op(data, reasons)))

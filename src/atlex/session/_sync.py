@@ -259,7 +259,8 @@ class PasswordSession:
         data = self._core.data
         if data is None:
             return f"{type(self).__name__}(logged out)"
-        return f"{type(self).__name__}(did={data.did!r}, handle={data.handle!r}, service={data.service!r})"
+        name = type(self).__name__
+        return f"{name}(did={data.did!r}, handle={data.handle!r}, service={data.service!r})"
 
     # -- operations ----------------------------------------------------------------------------
 
