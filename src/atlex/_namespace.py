@@ -12,9 +12,17 @@ import contextlib
 import importlib
 import inspect
 import time
-from collections.abc import AsyncGenerator, Generator, Iterable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from types import TracebackType
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import httpx
 import msgspec
@@ -23,6 +31,23 @@ from msgspec import UNSET, UnsetType
 from atlex._agent import Agent, AsyncAgent, XrpcRequest
 from atlex._http_agent import AsyncServiceAgent, ServiceAgent
 from atlex._method import Method
+from atlex._model import Blob, LexObject
+from atlex._records import (
+    ListedRecord,
+    Pager,
+    Plan,
+    RecordPage,
+    RecordResult,
+    WriteOp,
+    apply_writes_plan,
+    create_plan,
+    delete_plan,
+    get_plan,
+    list_plan,
+    pds_options,
+    put_plan,
+    upload_blob_plan,
+)
 from atlex._retry import RetryPolicy
 from atlex._xrpc import (
     BinaryBody,
@@ -54,8 +79,16 @@ __all__ = [
     "SyncNamespace",
 ]
 
+if TYPE_CHECKING:
+    from atlex.lex.com.atproto.repo import apply_writes as _apply_writes
+    from atlex.lex.com.atproto.repo import create_record as _create_record
+    from atlex.lex.com.atproto.repo import delete_record as _delete_record
+    from atlex.lex.com.atproto.repo import put_record as _put_record
+
 _C = TypeVar("_C", bound="Client")
 _A = TypeVar("_A", bound="AsyncClient")
+_T = TypeVar("_T")
+_R = TypeVar("_R", bound=LexObject)
 
 _sleep = time.sleep  # module attributes so tests can observe the waits without waiting
 
@@ -133,7 +166,11 @@ class _ClientState(_Node):
         app_labelers: Iterable[str] | UnsetType | None,
         timeout: float | None,
         max_retries: int,
+        validate_request: bool = False,
+        validate_response: bool = False,
     ) -> None:
+        self._validate_request = bool(validate_request)
+        self._validate_response = bool(validate_response)
         if isinstance(app_labelers, UnsetType):
             app_labelers = type(self).app_labelers
         self._children = {}
@@ -145,6 +182,16 @@ class _ClientState(_Node):
             timeout=timeout,
             max_retries=max_retries,
         )
+
+    @property
+    def validate_request(self) -> bool:
+        """Whether params, inputs and records are checked against their lexicons before sending."""
+        return self._validate_request
+
+    @property
+    def validate_response(self) -> bool:
+        """Whether decoded outputs are checked against their lexicons' constraints."""
+        return self._validate_response
 
     @property
     def headers(self) -> dict[str, str]:
@@ -291,6 +338,15 @@ class Client(_ClientState, _SyncNode):
     ``app_labelers`` feed ``atproto-accept-labelers``; ``timeout`` (seconds) bounds each request;
     ``max_retries`` enables retries of transient failures. ``transport`` (with a URL only) is
     handed to the underlying ``httpx.Client``, e.g. an ``httpx.MockTransport`` in tests.
+    ``validate_request`` checks params, inputs and records against their lexicons before
+    anything is sent (:class:`~atlex.errors.LexValidationError` with the JSON path);
+    ``validate_response`` checks outputs too
+    (:class:`~atlex.errors.XrpcResponseValidationError`).
+
+    Record helpers (:meth:`create`, :meth:`get`, :meth:`put`, :meth:`delete`, :meth:`list`,
+    :meth:`list_all`, :meth:`apply_writes`, :meth:`upload_blob`) take the generated record
+    classes, default ``repo`` to the account's DID and always talk to the PDS (no proxy, no
+    labelers). See :mod:`atlex.records` for the lossless read-modify-write they implement.
     """
 
     def __init__(
@@ -304,8 +360,19 @@ class Client(_ClientState, _SyncNode):
         timeout: float | None = None,
         max_retries: int = 0,
         transport: httpx.BaseTransport | None = None,
+        validate_request: bool = False,
+        validate_response: bool = False,
     ) -> None:
-        self._init_state(headers, proxy, labelers, app_labelers, timeout, max_retries)
+        self._init_state(
+            headers,
+            proxy,
+            labelers,
+            app_labelers,
+            timeout,
+            max_retries,
+            validate_request,
+            validate_response,
+        )
         self._owned: ServiceAgent | None = None
         if isinstance(agent, str):
             self._owned = ServiceAgent(agent, transport=transport)
@@ -388,6 +455,171 @@ class Client(_ClientState, _SyncNode):
         finally:
             response.close()
 
+    # --- record helpers (logic in atlex._records) ---
+
+    def _run(self, plan: Plan[_T], options: CallOptions | None) -> _T:
+        output = self._invoke(plan.method, plan.params, plan.input, pds_options(options))
+        return plan.finish(output)
+
+    def _did(self) -> str:
+        return self.assert_did
+
+    def create(
+        self,
+        record: LexObject,
+        *,
+        rkey: str | None = None,
+        validate: bool | None = None,
+        swap_commit: str | None = None,
+        repo: str | None = None,
+        options: CallOptions | None = None,
+    ) -> _create_record.Output:
+        """Create ``record`` in its collection (``type(record).LEX_TYPE``).
+
+        ``rkey`` defaults by the lexicon's key type: the server picks a TID for ``tid``/``any``
+        keys, ``literal:self`` records use ``"self"``; a given key is checked first.
+        ``validate`` asks the PDS to validate (True), not to (False) or to decide (None).
+        """
+        plan = create_plan(
+            record,
+            rkey=rkey,
+            validate=validate,
+            swap_commit=swap_commit,
+            repo=repo,
+            did=self._did,
+            validate_request=self._validate_request,
+        )
+        return self._run(plan, options)
+
+    def get(
+        self,
+        record_type: type[_R],
+        *,
+        rkey: str | None = None,
+        repo: str | None = None,
+        cid: str | None = None,
+        options: CallOptions | None = None,
+    ) -> RecordResult[_R]:
+        """Read one record, typed and checked against its lexicon (LexValidationError if it
+        is not valid). The result keeps the JSON as stored: pass it to :meth:`put` to write it
+        back without losing fields the local lexicons do not define."""
+        plan = get_plan(record_type, rkey=rkey, repo=repo, cid=cid, did=self._did)
+        return self._run(plan, options)
+
+    def put(
+        self,
+        record: LexObject | RecordResult[Any] | ListedRecord[Any],
+        *,
+        rkey: str | None = None,
+        validate: bool | None = None,
+        swap_record: str | None = None,
+        swap_commit: str | None = None,
+        repo: str | None = None,
+        options: CallOptions | None = None,
+    ) -> _put_record.Output:
+        """Write ``record`` at ``rkey`` (creating or replacing it).
+
+        Given a :class:`RecordResult` from :meth:`get` (or a valid :meth:`list` item), writes
+        its changed ``value`` merged over the stored JSON, keeping every member the local
+        lexicons do not know, and ``rkey`` defaults to the one read. ``swap_record`` (a CID,
+        e.g. ``result.cid``) makes the write fail with ``InvalidSwapError`` if the record
+        changed meanwhile.
+        """
+        plan = put_plan(
+            record,
+            rkey=rkey,
+            validate=validate,
+            swap_record=swap_record,
+            swap_commit=swap_commit,
+            repo=repo,
+            did=self._did,
+            validate_request=self._validate_request,
+        )
+        return self._run(plan, options)
+
+    def delete(
+        self,
+        record_type: type[LexObject],
+        *,
+        rkey: str | None = None,
+        swap_record: str | None = None,
+        swap_commit: str | None = None,
+        repo: str | None = None,
+        options: CallOptions | None = None,
+    ) -> _delete_record.Output:
+        """Delete the ``record_type`` record at ``rkey`` (succeeds if it does not exist)."""
+        plan = delete_plan(
+            record_type,
+            rkey=rkey,
+            swap_record=swap_record,
+            swap_commit=swap_commit,
+            repo=repo,
+            did=self._did,
+        )
+        return self._run(plan, options)
+
+    def apply_writes(
+        self,
+        writes: Sequence[WriteOp],
+        *,
+        validate: bool | None = None,
+        swap_commit: str | None = None,
+        repo: str | None = None,
+        options: CallOptions | None = None,
+    ) -> _apply_writes.Output:
+        """Apply creates, updates and deletes atomically::
+
+        client.apply_writes([Create(post), Update(got), Delete(like.Record, rkey=k)])
+        """
+        plan = apply_writes_plan(
+            writes,
+            validate=validate,
+            swap_commit=swap_commit,
+            repo=repo,
+            did=self._did,
+            validate_request=self._validate_request,
+        )
+        return self._run(plan, options)
+
+    def upload_blob(
+        self, data: BinaryInput, mime_type: str, *, options: CallOptions | None = None
+    ) -> Blob:
+        """Upload ``data`` (bytes, a binary file or an iterator of chunks) and return the
+        :class:`Blob` reference to embed in a record."""
+        return self._run(upload_blob_plan(data, mime_type), options)
+
+    def list_all(
+        self,
+        record_type: type[_R],
+        *,
+        repo: str | None = None,
+        limit: int | None = 100,
+        reverse: bool | None = None,
+        options: CallOptions | None = None,
+    ) -> Iterator[ListedRecord[_R]]:
+        """Every record of the collection, page after page (``limit`` per page), each marked
+        valid or invalid. Stops at the last page, or if the server repeats a cursor."""
+        pager = Pager(record_type, repo=repo, limit=limit, reverse=reverse, did=self._did)
+        while (plan := pager.next_plan()) is not None:
+            yield from pager.feed(self._run(plan, options))
+
+    def list(
+        self,
+        record_type: type[_R],
+        *,
+        repo: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        reverse: bool | None = None,
+        options: CallOptions | None = None,
+    ) -> RecordPage[_R]:
+        """One page of the collection: each item typed and marked ``valid``, or kept raw with
+        its ``error`` (like upstream ``list``); ``page.cursor`` fetches the next."""
+        plan = list_plan(
+            record_type, repo=repo, limit=limit, cursor=cursor, reverse=reverse, did=self._did
+        )
+        return self._run(plan, options)
+
     def _invoke(
         self,
         method: Method,
@@ -396,8 +628,16 @@ class Client(_ClientState, _SyncNode):
         options: CallOptions | None,
         loose: bool = False,
     ) -> Any:
-        request = build_request(method, params, input, options, self._settings)
-        flow = call_flow(method, request, self._settings.retry, loose=loose)
+        request = build_request(
+            method, params, input, options, self._settings, validate=self._validate_request
+        )
+        flow = call_flow(
+            method,
+            request,
+            self._settings.retry,
+            loose=loose,
+            validate_response=self._validate_response,
+        )
         return self._drive(flow)
 
     def _drive(self, flow: Generator[Step, Reply, Any]) -> Any:
@@ -458,8 +698,19 @@ class AsyncClient(_ClientState, _AsyncNode):
         timeout: float | None = None,
         max_retries: int = 0,
         transport: httpx.AsyncBaseTransport | None = None,
+        validate_request: bool = False,
+        validate_response: bool = False,
     ) -> None:
-        self._init_state(headers, proxy, labelers, app_labelers, timeout, max_retries)
+        self._init_state(
+            headers,
+            proxy,
+            labelers,
+            app_labelers,
+            timeout,
+            max_retries,
+            validate_request,
+            validate_response,
+        )
         self._owned: AsyncServiceAgent | None = None
         if isinstance(agent, str):
             self._owned = AsyncServiceAgent(agent, transport=transport)
@@ -533,6 +784,173 @@ class AsyncClient(_ClientState, _AsyncNode):
         finally:
             await response.aclose()
 
+    # --- record helpers (logic in atlex._records) ---
+
+    async def _run(self, plan: Plan[_T], options: CallOptions | None) -> _T:
+        output = await self._invoke(plan.method, plan.params, plan.input, pds_options(options))
+        return plan.finish(output)
+
+    def _did(self) -> str:
+        return self.assert_did
+
+    async def create(
+        self,
+        record: LexObject,
+        *,
+        rkey: str | None = None,
+        validate: bool | None = None,
+        swap_commit: str | None = None,
+        repo: str | None = None,
+        options: CallOptions | None = None,
+    ) -> _create_record.Output:
+        """Create ``record`` in its collection (``type(record).LEX_TYPE``).
+
+        ``rkey`` defaults by the lexicon's key type: the server picks a TID for ``tid``/``any``
+        keys, ``literal:self`` records use ``"self"``; a given key is checked first.
+        ``validate`` asks the PDS to validate (True), not to (False) or to decide (None).
+        """
+        plan = create_plan(
+            record,
+            rkey=rkey,
+            validate=validate,
+            swap_commit=swap_commit,
+            repo=repo,
+            did=self._did,
+            validate_request=self._validate_request,
+        )
+        return await self._run(plan, options)
+
+    async def get(
+        self,
+        record_type: type[_R],
+        *,
+        rkey: str | None = None,
+        repo: str | None = None,
+        cid: str | None = None,
+        options: CallOptions | None = None,
+    ) -> RecordResult[_R]:
+        """Read one record, typed and checked against its lexicon (LexValidationError if it
+        is not valid). The result keeps the JSON as stored: pass it to :meth:`put` to write it
+        back without losing fields the local lexicons do not define."""
+        plan = get_plan(record_type, rkey=rkey, repo=repo, cid=cid, did=self._did)
+        return await self._run(plan, options)
+
+    async def put(
+        self,
+        record: LexObject | RecordResult[Any] | ListedRecord[Any],
+        *,
+        rkey: str | None = None,
+        validate: bool | None = None,
+        swap_record: str | None = None,
+        swap_commit: str | None = None,
+        repo: str | None = None,
+        options: CallOptions | None = None,
+    ) -> _put_record.Output:
+        """Write ``record`` at ``rkey`` (creating or replacing it).
+
+        Given a :class:`RecordResult` from :meth:`get` (or a valid :meth:`list` item), writes
+        its changed ``value`` merged over the stored JSON, keeping every member the local
+        lexicons do not know, and ``rkey`` defaults to the one read. ``swap_record`` (a CID,
+        e.g. ``result.cid``) makes the write fail with ``InvalidSwapError`` if the record
+        changed meanwhile.
+        """
+        plan = put_plan(
+            record,
+            rkey=rkey,
+            validate=validate,
+            swap_record=swap_record,
+            swap_commit=swap_commit,
+            repo=repo,
+            did=self._did,
+            validate_request=self._validate_request,
+        )
+        return await self._run(plan, options)
+
+    async def delete(
+        self,
+        record_type: type[LexObject],
+        *,
+        rkey: str | None = None,
+        swap_record: str | None = None,
+        swap_commit: str | None = None,
+        repo: str | None = None,
+        options: CallOptions | None = None,
+    ) -> _delete_record.Output:
+        """Delete the ``record_type`` record at ``rkey`` (succeeds if it does not exist)."""
+        plan = delete_plan(
+            record_type,
+            rkey=rkey,
+            swap_record=swap_record,
+            swap_commit=swap_commit,
+            repo=repo,
+            did=self._did,
+        )
+        return await self._run(plan, options)
+
+    async def apply_writes(
+        self,
+        writes: Sequence[WriteOp],
+        *,
+        validate: bool | None = None,
+        swap_commit: str | None = None,
+        repo: str | None = None,
+        options: CallOptions | None = None,
+    ) -> _apply_writes.Output:
+        """Apply creates, updates and deletes atomically::
+
+        await client.apply_writes([Create(post), Update(got), Delete(like.Record, rkey=k)])
+        """
+        plan = apply_writes_plan(
+            writes,
+            validate=validate,
+            swap_commit=swap_commit,
+            repo=repo,
+            did=self._did,
+            validate_request=self._validate_request,
+        )
+        return await self._run(plan, options)
+
+    async def upload_blob(
+        self, data: BinaryInput, mime_type: str, *, options: CallOptions | None = None
+    ) -> Blob:
+        """Upload ``data`` (bytes, a binary file or an iterator of chunks) and return the
+        :class:`Blob` reference to embed in a record."""
+        return await self._run(upload_blob_plan(data, mime_type), options)
+
+    async def list_all(
+        self,
+        record_type: type[_R],
+        *,
+        repo: str | None = None,
+        limit: int | None = 100,
+        reverse: bool | None = None,
+        options: CallOptions | None = None,
+    ) -> AsyncIterator[ListedRecord[_R]]:
+        """Every record of the collection, page after page (``limit`` per page), each marked
+        valid or invalid (``async for``). Stops at the last page, or if the server repeats a
+        cursor."""
+        pager = Pager(record_type, repo=repo, limit=limit, reverse=reverse, did=self._did)
+        while (plan := pager.next_plan()) is not None:
+            for item in pager.feed(await self._run(plan, options)):
+                yield item
+
+    async def list(
+        self,
+        record_type: type[_R],
+        *,
+        repo: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        reverse: bool | None = None,
+        options: CallOptions | None = None,
+    ) -> RecordPage[_R]:
+        """One page of the collection: each item typed and marked ``valid``, or kept raw with
+        its ``error`` (like upstream ``list``); ``page.cursor`` fetches the next."""
+        plan = list_plan(
+            record_type, repo=repo, limit=limit, cursor=cursor, reverse=reverse, did=self._did
+        )
+        return await self._run(plan, options)
+
     async def _invoke(
         self,
         method: Method,
@@ -541,8 +959,22 @@ class AsyncClient(_ClientState, _AsyncNode):
         options: CallOptions | None,
         loose: bool = False,
     ) -> Any:
-        request = build_request(method, params, input, options, self._settings, asynchronous=True)
-        flow = call_flow(method, request, self._settings.retry, loose=loose)
+        request = build_request(
+            method,
+            params,
+            input,
+            options,
+            self._settings,
+            asynchronous=True,
+            validate=self._validate_request,
+        )
+        flow = call_flow(
+            method,
+            request,
+            self._settings.retry,
+            loose=loose,
+            validate_response=self._validate_response,
+        )
         return await self._drive(flow)
 
     async def _drive(self, flow: Generator[Step, Reply, Any]) -> Any:

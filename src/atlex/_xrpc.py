@@ -23,6 +23,7 @@ from msgspec import UNSET, UnsetType
 
 from atlex._agent import XrpcRequest
 from atlex._body import BinaryBody, BinaryInput, encode_body
+from atlex._checks import check_input, check_output, check_params
 from atlex._headers import (
     CallOptions,
     CallSettings,
@@ -93,9 +94,12 @@ def _param_fields(params_type: type[msgspec.Struct]) -> tuple[tuple[str, str], .
 _AT_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
 
 
-def _validated_params(method: Method, params: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+def _validated_params(
+    method: Method, params: Mapping[str, Any] | None, validate: bool = False
+) -> list[tuple[str, Any]]:
     """Parse the wire-named params into the generated ``Params`` (which applies the lexicon
-    defaults and type-checks), then list them by wire name."""
+    defaults and type-checks), then list them by wire name. ``validate`` also checks the
+    lexicon constraints (formats, ranges)."""
     given = {k: v for k, v in (params or {}).items() if not isinstance(v, UnsetType)}
     if not method.params:
         return list(given.items())
@@ -110,6 +114,8 @@ def _validated_params(method: Method, params: Mapping[str, Any] | None) -> list[
         where = f"parameter {name!r}" if name else "parameters"
         problem = LexValidationError(f"invalid {where} for {method.nsid}: {reason}", path=name)
         raise XrpcInternalError(problem.message, nsid=method.nsid) from problem
+    if validate:
+        check_params(method, parsed)
     return [(wire, getattr(parsed, attr)) for attr, wire in _param_fields(params_type)]
 
 
@@ -121,9 +127,15 @@ def build_request(
     settings: CallSettings,
     *,
     asynchronous: bool = False,
+    validate: bool = False,
 ) -> XrpcRequest:
-    """The request for one call; invalid params or input fail here, before any I/O."""
-    query = query_string(_validated_params(method, params))
+    """The request for one call; invalid params or input fail here, before any I/O.
+
+    ``validate`` (the client's ``validate_request``) also checks params and a JSON input against
+    their lexicon, and every generated record inside the input, raising
+    :class:`~atlex.errors.LexValidationError` with the JSON path.
+    """
+    query = query_string(_validated_params(method, params, validate))
     path = f"/xrpc/{method.nsid}" + (f"?{query}" if query else "")
     headers = build_headers(method, settings, options)
     if method.kind == "query":
@@ -131,6 +143,8 @@ def build_request(
             raise TypeError(f"{method.nsid} is a query: it takes no input")
         content, content_type, replayable = None, None, True
     else:
+        if validate:
+            check_input(method, input)
         content, content_type, replayable = encode_body(method, input, asynchronous)
     if content_type is not None:
         headers.append(("content-type", content_type))
@@ -159,12 +173,19 @@ def as_failure(method: Method, exc: BaseException) -> XrpcError:
 
 
 def call_flow(
-    method: Method, request: XrpcRequest, retry: RetryPolicy, *, loose: bool = False
+    method: Method,
+    request: XrpcRequest,
+    retry: RetryPolicy,
+    *,
+    loose: bool = False,
+    validate_response: bool = False,
 ) -> Generator[Step, Reply, Any]:
     """Send ``request`` until it succeeds, fails for good or runs out of retries.
 
     Yields the request to send (expects a :class:`Received` or the exception raised), or a
-    float number of seconds to sleep (expects None). Returns the decoded output.
+    float number of seconds to sleep (expects None). Returns the decoded output, checked
+    against its lexicon's constraints when ``validate_response`` (else
+    :class:`~atlex.errors.XrpcResponseValidationError`).
     """
     attempt = 0
     while True:
@@ -175,7 +196,10 @@ def call_flow(
                 raise XrpcInternalError("the driver sent no answer", nsid=method.nsid)
             if isinstance(reply, BaseException):
                 raise as_failure(method, reply) from reply
-            return read_response(method, reply, loose=loose)
+            output = read_response(method, reply, loose=loose)
+            if validate_response:
+                check_output(method, output, reply)
+            return output
         except XrpcError as failure:
             delay = retry_delay(retry, failure, attempt, replayable=request.replayable)
             if delay is None:
