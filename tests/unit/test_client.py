@@ -154,6 +154,10 @@ def _shape(member: Any) -> object:
     return type(cast(object, member)).__name__
 
 
+_AWAITED = {"call", "create", "get", "put", "delete", "list", "apply_writes", "upload_blob"}
+_ASYNC_ITERATORS = {"list_all"}
+
+
 def test_clients_expose_the_same_public_api() -> None:
     renamed = {"close": "aclose"}
     sync_api = _public(_namespace.Client)
@@ -163,7 +167,8 @@ def test_clients_expose_the_same_public_api() -> None:
         twin = async_api[renamed.get(name, name)]
         assert _shape(member) == _shape(twin), name
         if inspect.isfunction(member) and name not in renamed:
-            assert inspect.iscoroutinefunction(twin) == (name in {"call"}), name
+            assert inspect.iscoroutinefunction(twin) == (name in _AWAITED), name
+            assert inspect.isasyncgenfunction(twin) == (name in _ASYNC_ITERATORS), name
     assert _shape(_namespace.Client.__init__) == _shape(_namespace.AsyncClient.__init__)
 
 
