@@ -129,3 +129,47 @@ def test_threads_arriving_during_a_refresh_wait_and_use_the_new_token() -> None:
         assert [f.result(30).status_code for f in late] == [200] * 3
     echo_tokens = {s.authorization for s in server.seen if s.nsid == "app.example.echo"}
     assert echo_tokens == {f"Bearer {fresh.access_jwt}"}  # none went out with the old token
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_caller_does_not_abandon_its_refresh() -> None:
+    server = FakeAtproto()
+    server.add("alice")
+    in_hook = anyio.Event()
+    release = anyio.Event()
+    updated: list[SessionData] = []
+
+    async def on_updated(data: SessionData) -> None:
+        in_hook.set()
+        await release.wait()
+        updated.append(data)
+
+    session = await AsyncPasswordSession.login(
+        service=ENTRYWAY,
+        identifier="alice.test",
+        password=PASSWORD,
+        http_client=httpx.AsyncClient(transport=server.async_transport()),
+    )
+    session._hooks["on_updated"] = on_updated  # pyright: ignore[reportPrivateUsage]
+    server.expire_access_tokens()
+    outcome: list[str] = []
+
+    async def caller(scope: anyio.CancelScope) -> None:
+        with scope:
+            await session.send(XrpcRequest("GET", "/xrpc/app.example.echo"))
+            outcome.append("finished")
+        outcome.append("cancelled" if scope.cancelled_caught else "not cancelled")
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            scope = anyio.CancelScope()
+            tg.start_soon(caller, scope)
+            await in_hook.wait()  # the caller's refresh is inside its hook now
+            scope.cancel()
+            release.set()
+        # the refresh completed although its caller was cancelled, and the session goes on
+        assert updated == [session.session]
+        assert server.calls["com.atproto.server.refreshSession"] == 1
+        response = await session.send(XrpcRequest("GET", "/xrpc/app.example.echo"))
+    assert response.status_code == 200
+    assert outcome in (["cancelled"], ["finished", "not cancelled"])
