@@ -11,6 +11,8 @@ import click
 import msgspec
 
 from atlex_codegen import lexicons as _lexicons
+from atlex_codegen.cli_errors import EXIT_CODES_HELP
+from atlex_codegen.cli_install import install_command
 from atlex_codegen.load import Catalog as _Catalog
 
 __all__ = ["main"]
@@ -228,6 +230,11 @@ def _load_manifest_or_exit(manifest: Path) -> _lexicons.Manifest:
 
 def _elapsed(start: float) -> str:
     return f"{time.perf_counter() - start:.2f}s"
+
+
+# commands that live in their own modules
+main.epilog = EXIT_CODES_HELP
+lexicons_group.add_command(install_command)
 
 
 if __name__ == "__main__":
