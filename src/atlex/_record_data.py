@@ -14,7 +14,8 @@ every member the class does not define from the JSON that very object was read f
   object you kept (changed in place or not);
 * an object you *replace* by a new one is written exactly as you built it: unknown members of
   the old object do not leak into the new one;
-* union members whose ``$type`` is unknown locally stay dicts and are written back whole.
+* union members whose ``$type`` is unknown locally stay dicts and are written back whole;
+* an object read without ``$type`` is written without it (a new object carries its own).
 
 Blobs in the legacy ``{"cid", "mimeType"}`` form are never written: re-upload the data.
 """
@@ -217,18 +218,25 @@ def _known_members(cls: type[LexObject]) -> frozenset[str]:
 def _to_json(value: Any, provenance: Provenance) -> Any:
     if isinstance(value, LexObject):
         cls = type(value)
+        origin = provenance.get(id(value))
+        stored = origin[1] if origin is not None and origin[0] is value else None
         out: dict[str, Any] = {}
         config = cls.__struct_config__
-        if config.tag_field is not None and isinstance(config.tag, str):
-            out[config.tag_field] = config.tag
+        tag_field = config.tag_field
+        # a new object carries its $type; one read from JSON carries it only if it did there
+        if (
+            tag_field is not None
+            and isinstance(config.tag, str)
+            and (stored is None or tag_field in stored)
+        ):
+            out[tag_field] = config.tag
         for attr, wire in zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True):
             item = getattr(value, attr)
             if not isinstance(item, UnsetType):
                 out[wire] = _to_json(item, provenance)
-        origin = provenance.get(id(value))
-        if origin is not None and origin[0] is value:  # read from JSON: keep what we don't know
+        if stored is not None:  # read from JSON: keep the members our lexicons do not define
             known = _known_members(cls)
-            out.update((k, v) for k, v in origin[1].items() if k not in known)
+            out.update((k, v) for k, v in stored.items() if k not in known)
         return out
     if isinstance(value, list | tuple):
         return [_to_json(item, provenance) for item in cast(Iterable[Any], value)]
