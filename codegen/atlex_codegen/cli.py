@@ -11,8 +11,10 @@ import click
 import msgspec
 
 from atlex_codegen import lexicons as _lexicons
+from atlex_codegen.cli_call import call_command
 from atlex_codegen.cli_errors import EXIT_CODES_HELP
 from atlex_codegen.cli_install import install_command
+from atlex_codegen.cli_session import login_command, logout_command, whoami_command
 from atlex_codegen.load import Catalog as _Catalog
 
 __all__ = ["main"]
@@ -235,6 +237,8 @@ def _elapsed(start: float) -> str:
 # commands that live in their own modules
 main.epilog = EXIT_CODES_HELP
 lexicons_group.add_command(install_command)
+for _command in (login_command, whoami_command, call_command, logout_command):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,251 @@
+"""``atlex call NSID [KEY=VALUE ...]``: any XRPC method, JSON out.
+
+Authenticated through the session of ``atlex login`` (refreshed and saved back as needed), or
+anonymous against ``--service URL``. Parameters are typed by the lexicon when the NSID is in
+the bundled bindings (:mod:`atlex_codegen.call_params`). JSON answers are printed with the
+token fields redacted; binary answers go to ``--output``.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import click
+
+from atlex_codegen.cli_errors import EXIT_CODES_HELP, CliError, ExitCode, redact, xrpc_failure
+
+if TYPE_CHECKING:
+    from atlex._method import Method
+
+__all__ = ["call_command", "redact_json"]
+
+_TOKEN_KEYS = frozenset({"accessJwt", "refreshJwt"})
+
+
+def redact_json(value: Any) -> Any:
+    """``value`` with every ``accessJwt`` / ``refreshJwt`` member replaced by ``<redacted>``."""
+    if isinstance(value, dict):
+        items = cast("dict[str, Any]", value).items()
+        return {k: "<redacted>" if k in _TOKEN_KEYS else redact_json(v) for k, v in items}
+    if isinstance(value, list):
+        return [redact_json(v) for v in cast("list[Any]", value)]
+    return value
+
+
+@click.command("call", epilog=EXIT_CODES_HELP)
+@click.argument("nsid")
+@click.argument("params", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option(
+    "--input",
+    "-i",
+    "input_arg",
+    metavar="JSON|@FILE|@-",
+    help="The request body: JSON text, or @FILE / @- (stdin). A method with a binary body "
+    "(uploadBlob ...) sends the file's bytes.",
+)
+@click.option(
+    "--content-type",
+    metavar="MIME",
+    help="Send --input @FILE as raw bytes of this type (default: guessed from the file name).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write the answer to this file (needed for a binary answer; '-' is stdout).",
+)
+@click.option(
+    "--service",
+    metavar="URL",
+    help="Call this service anonymously instead of with the stored session "
+    "(e.g. https://public.api.bsky.app).",
+)
+@click.option(
+    "--proxy",
+    metavar="DID#SERVICE",
+    help="Ask the PDS to forward the call (atproto-proxy), e.g. did:web:api.bsky.chat#bsky_chat.",
+)
+@click.option(
+    "--procedure",
+    is_flag=True,
+    help="Send a POST without a body (only needed for a method atlex does not know).",
+)
+@click.option("--compact", is_flag=True, help="Print JSON on one line.")
+def call_command(
+    nsid: str,
+    params: tuple[str, ...],
+    input_arg: str | None,
+    content_type: str | None,
+    output: Path | None,
+    service: str | None,
+    proxy: str | None,
+    procedure: bool,
+    compact: bool,
+) -> None:
+    """Call the XRPC method NSID and print its JSON answer.
+
+    Parameters are KEY=VALUE; repeat a key for a list. For the methods atlex bundles they are
+    checked and typed by the lexicon (limit=5 is a number; an unknown key is an error).
+    Queries are sent as GET; procedures (and any call with --input) as POST.
+
+    \b
+    Examples:
+      atlex call app.bsky.feed.getTimeline limit=5
+      atlex call app.bsky.actor.getProfile actor=alice.bsky.social
+      atlex call com.atproto.repo.createRecord --input @record.json
+      atlex call com.atproto.repo.uploadBlob --input @cat.png
+      atlex call com.atproto.sync.getBlob did=did:plc:... cid=bafk... --output blob.bin
+      atlex call app.bsky.actor.getProfile actor=bsky.app --service https://public.api.bsky.app
+    """
+    from atlex.syntax import check_format
+    from atlex_codegen.call_params import ParamsError, parse_params
+
+    problem = check_format("nsid", nsid)
+    if problem is not None:
+        raise CliError(
+            problem, hint="an NSID looks like app.bsky.feed.getTimeline", code=ExitCode.USAGE
+        )
+    try:
+        parsed = parse_params(nsid, params)
+    except ParamsError as exc:
+        raise CliError(str(exc), hint="see the method's lexicon", code=ExitCode.USAGE) from None
+    method = parsed.method
+    body = _read_input(nsid, input_arg, content_type, method)
+    is_procedure = (
+        procedure or body is not None or (method is not None and method.kind == "procedure")
+    )
+    if method is not None and method.kind == "query" and (body is not None or procedure):
+        raise CliError(
+            f"{nsid} is a query: it takes no request body",
+            hint="drop --input/--procedure and pass parameters as KEY=VALUE",
+            code=ExitCode.USAGE,
+        )
+    result = _call(nsid, parsed.params, body, is_procedure, service, proxy)
+    _write_result(result, output, compact)
+
+
+def _read_input(
+    nsid: str, input_arg: str | None, content_type: str | None, method: Method | None
+) -> Any:
+    if input_arg is None:
+        if content_type is not None:
+            raise CliError(
+                "--content-type needs --input @FILE", hint="name the file", code=ExitCode.USAGE
+            )
+        return None
+    binary = content_type is not None or (method is not None and method.input == "binary")
+    if not input_arg.startswith("@"):
+        if binary:
+            raise CliError(
+                f"{nsid} takes raw bytes, not JSON text",
+                hint="pass the data as --input @FILE",
+                code=ExitCode.USAGE,
+            )
+        return _parse_json(input_arg.encode(), "--input")
+    name = input_arg[1:]
+    try:
+        data = _stdin_bytes() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        raise CliError(
+            f"cannot read --input file {name}: {exc.strerror}",
+            hint="check the path",
+            code=ExitCode.USAGE,
+        ) from None
+    if not binary:
+        return _parse_json(data, name)
+    from atlex._body import BinaryBody
+
+    if content_type is None:
+        guessed = mimetypes.guess_type(name)[0] if name != "-" else None
+        declared = method.input_encoding if method is not None else None
+        concrete = declared if declared and "*" not in declared else None
+        content_type = concrete or guessed or "application/octet-stream"
+    return BinaryBody(data, content_type)
+
+
+def _stdin_bytes() -> bytes:
+    with click.open_file("-", "rb") as stream:  # click's binary stdin, also under CliRunner
+        return cast(bytes, stream.read())
+
+
+def _parse_json(data: bytes, where: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise CliError(
+            f"{where} is not valid JSON: {exc}",
+            hint='quote it for the shell, e.g. --input \'{"repo": "..."}\', or use --input @FILE',
+            code=ExitCode.USAGE,
+        ) from None
+
+
+def _call(
+    nsid: str,
+    params: dict[str, Any],
+    body: Any,
+    is_procedure: bool,
+    service: str | None,
+    proxy: str | None,
+) -> Any:
+    from atlex import Client
+    from atlex.session import PasswordSession
+    from atlex_codegen.cli_session import open_session
+
+    session: PasswordSession | None = None
+    try:
+        if service is not None:
+            client = Client(service, proxy=proxy)
+        else:
+            session = open_session()
+            client = Client(session, proxy=proxy)
+    except ValueError as exc:
+        if session is not None:
+            session.close()
+        raise CliError(str(exc), hint="check --service / --proxy", code=ExitCode.USAGE) from None
+    try:
+        return client.call(nsid, params or None, body, procedure=is_procedure)
+    except Exception as exc:
+        raise xrpc_failure(exc, nsid) from None
+    finally:
+        client.close()
+        if session is not None:
+            session.close()
+
+
+def _write_result(result: Any, output: Path | None, compact: bool) -> None:
+    if result is None:
+        if output is not None and str(output) != "-":
+            output.write_bytes(b"")
+        return
+    if isinstance(result, bytes | bytearray):
+        data = bytes(result)
+        if output is None and sys.stdout.isatty():
+            raise CliError(
+                f"the answer is {len(data)} bytes of binary data",
+                hint="pass --output FILE (or --output - to send it to a pipe)",
+                code=ExitCode.USAGE,
+            )
+        _write_bytes(data, output)
+        return
+    indent = None if compact else 2
+    text = redact(json.dumps(redact_json(result), indent=indent, ensure_ascii=False)) + "\n"
+    _write_bytes(text.encode("utf-8"), output)
+
+
+def _write_bytes(data: bytes, output: Path | None) -> None:
+    if output is None or str(output) == "-":
+        with click.open_file("-", "wb") as stream:  # stays open: it is stdout
+            stream.write(data)
+            stream.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise CliError(
+            f"cannot write {output}: {exc.strerror}", hint="check the path", code=ExitCode.FAILED
+        ) from None
+    click.echo(f"wrote {len(data)} bytes to {output}", err=True)

@@ -1,0 +1,267 @@
+"""``atlex login``, ``atlex whoami``, ``atlex logout``: a stored ``PasswordSession``.
+
+The session lives in ``session_store.SessionStore`` (mode 0600). Every command that uses it
+saves refreshed tokens back (``on_updated``) and forgets it when the server ended it
+(``on_deleted``). Tokens and the password are never printed: they are registered with
+``cli_errors.redact``, which every message and every JSON output passes through.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Any, cast
+
+import click
+
+from atlex_codegen.cli_errors import (
+    EXIT_CODES_HELP,
+    CliError,
+    ExitCode,
+    redact,
+    register_secrets,
+    xrpc_failure,
+)
+from atlex_codegen.session_store import CONFIG_DIR_ENV, SessionStore, SessionStoreError
+
+if TYPE_CHECKING:
+    from atlex.session import PasswordSession, SessionData
+
+__all__ = [
+    "PASSWORD_ENV",
+    "SERVICE_ENV",
+    "login_command",
+    "logout_command",
+    "open_session",
+    "whoami_command",
+]
+
+PASSWORD_ENV = "ATLEX_PASSWORD"
+SERVICE_ENV = "ATLEX_SERVICE"
+AUTH_FACTOR_ENV = "ATLEX_AUTH_FACTOR_TOKEN"
+DEFAULT_SERVICE = "https://bsky.social"
+
+_STORE_HELP = (
+    f"The session is stored in the user's config folder (env {CONFIG_DIR_ENV} overrides it), "
+    "readable by you only."
+)
+
+
+def _store() -> SessionStore:
+    return SessionStore()
+
+
+def _load(store: SessionStore) -> SessionData:
+    try:
+        data = store.load()
+    except SessionStoreError as exc:
+        raise CliError(
+            str(exc), hint="run `atlex login` to replace it", code=ExitCode.AUTH
+        ) from None
+    if store.tightened:
+        click.echo(f"note: {store.path} was readable by others; made it private (0600)", err=True)
+    if data is None:
+        raise CliError(
+            "not logged in",
+            hint="run `atlex login HANDLE` first (or pass --service URL for a public call)",
+            code=ExitCode.AUTH,
+        )
+    register_secrets((data.access_jwt, data.refresh_jwt))
+    return data
+
+
+def _saver(store: SessionStore) -> Any:
+    def save(data: SessionData) -> None:
+        register_secrets((data.access_jwt, data.refresh_jwt))
+        try:
+            store.save(data)
+        except SessionStoreError as exc:  # a hook must not raise: say it, keep going
+            click.echo(f"warning: {exc}; the refreshed session is not saved", err=True)
+
+    return save
+
+
+def open_session(store: SessionStore | None = None) -> PasswordSession:
+    """The stored session as a ``PasswordSession`` that keeps the file up to date."""
+    from atlex.session import PasswordSession
+
+    store = store or _store()
+    data = _load(store)
+    return PasswordSession(
+        data,
+        on_updated=_saver(store),
+        on_deleted=lambda _data: store.remove(),
+    )
+
+
+def _save_or_fail(store: SessionStore, data: SessionData) -> None:
+    try:
+        store.save(data)
+    except SessionStoreError as exc:
+        raise CliError(
+            str(exc),
+            hint=f"make the folder writable, or point {CONFIG_DIR_ENV} elsewhere",
+            code=ExitCode.FAILED,
+        ) from None
+
+
+@click.command("login", epilog=EXIT_CODES_HELP)
+@click.argument("identifier", required=False)
+@click.option(
+    "--service",
+    envvar=SERVICE_ENV,
+    default=DEFAULT_SERVICE,
+    show_default=True,
+    help=f"Where to log in: your PDS or entryway (env {SERVICE_ENV}).",
+)
+@click.option(
+    "--password-env",
+    default=PASSWORD_ENV,
+    show_default=True,
+    metavar="NAME",
+    help="Environment variable to read the password from; when it is unset you are asked.",
+)
+@click.option(
+    "--auth-factor-token",
+    envvar=AUTH_FACTOR_ENV,
+    help=f"The code the server emailed you, when it asks for one (env {AUTH_FACTOR_ENV}).",
+)
+def login_command(
+    identifier: str | None, service: str, password_env: str, auth_factor_token: str | None
+) -> None:
+    """Log in with a handle (or DID, or email) and a password, and keep the session.
+
+    Use an app password (Settings > App passwords), not your main password. The password is
+    read from $ATLEX_PASSWORD when set (for scripts), otherwise asked for without echo.
+    It is never stored; only the session tokens are.
+
+    \b
+    Examples:
+      atlex login alice.bsky.social
+      ATLEX_PASSWORD=xxxx-xxxx-xxxx-xxxx atlex login alice.example.com --service https://pds.example.com
+    """
+    from atlex.errors import LexAuthFactorError
+    from atlex.session import PasswordSession
+
+    if not identifier:
+        identifier = str(click.prompt("Handle, DID or email")).strip()
+    password = os.environ.get(password_env) or ""
+    if not password:
+        password = str(click.prompt(f"Password for {identifier}", hide_input=True))
+    if not password:
+        raise CliError("no password given", hint="type it when asked", code=ExitCode.USAGE)
+    register_secrets([password])
+    store = _store()
+    try:
+        session = PasswordSession.login(
+            service=service,
+            identifier=identifier,
+            password=password,
+            auth_factor_token=auth_factor_token,
+        )
+    except LexAuthFactorError:
+        raise CliError(
+            f"{service} wants the sign-in code it just emailed to the account's address",
+            hint="run the same command again with --auth-factor-token CODE",
+            code=ExitCode.AUTH,
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise CliError(
+            f"cannot log in: {exc}", hint="check --service and the handle", code=ExitCode.USAGE
+        ) from None
+    except Exception as exc:
+        raise _login_failure(exc, service) from None
+    try:
+        data = session.session
+        register_secrets((data.access_jwt, data.refresh_jwt))
+        _save_or_fail(store, data)
+    finally:
+        session.close()
+    click.echo(f"logged in as {data.handle} ({data.did}) on {data.service}")
+    click.echo(f"session saved to {store.path}", err=True)
+
+
+def _login_failure(exc: Exception, service: str) -> CliError:
+    from atlex.errors import XrpcResponseError
+
+    if isinstance(exc, XrpcResponseError) and exc.status == 401:
+        return CliError(
+            f"{service} refused the login: {exc.message}",
+            hint="check the handle and the password (an app password works too)",
+            code=ExitCode.AUTH,
+        )
+    return xrpc_failure(exc, f"login to {service}")
+
+
+@click.command("whoami", epilog=EXIT_CODES_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
+def whoami_command(as_json: bool) -> None:
+    """Show the logged-in account, as the server sees it (refreshing the session if needed)."""
+    from atlex import Client
+    from atlex.session import extract_pds_endpoint
+
+    session = open_session()  # not `with`: leaving that block would log out
+    try:
+        answer: Any = Client(session).call("com.atproto.server.getSession")
+        data = session.session
+    except Exception as exc:
+        raise xrpc_failure(exc, "com.atproto.server.getSession") from None
+    finally:
+        session.close()
+    info = cast("dict[str, Any]", answer) if isinstance(answer, dict) else {}
+    shown: dict[str, Any] = {
+        "handle": info.get("handle", data.handle),
+        "did": info.get("did", data.did),
+        "service": data.service,
+        "pds": extract_pds_endpoint(data.did_doc) or data.service,
+    }
+    for key in ("email", "emailConfirmed", "active", "status"):
+        if key in info:
+            shown[key] = info[key]
+    if as_json:
+        click.echo(redact(json.dumps(shown, indent=2, ensure_ascii=False)))
+        return
+    width = max(len(key) for key in shown)
+    for key, value in shown.items():
+        click.echo(redact(f"{key:<{width}}  {_text(value)}"))
+
+
+def _text(value: object) -> str:
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+@click.command("logout", epilog=EXIT_CODES_HELP)
+@click.option(
+    "--local",
+    is_flag=True,
+    help="Only forget the stored session here, without telling the server (e.g. offline).",
+)
+def logout_command(local: bool) -> None:
+    """End the session on the server and forget it here."""
+    store = _store()
+    if local:
+        removed = store.remove()
+        click.echo("forgot the stored session" if removed else "not logged in")
+        return
+    try:
+        data = store.load()
+    except SessionStoreError:
+        data = None
+    if data is None:
+        removed = store.remove()  # an unreadable file is worth removing too
+        click.echo("forgot an unreadable session file" if removed else "not logged in")
+        return
+    register_secrets((data.access_jwt, data.refresh_jwt))
+    session = open_session(store)
+    try:
+        session.logout()
+    except Exception as exc:
+        failure = xrpc_failure(exc, "logout")
+        failure.hint = (
+            "retry when the server is reachable, or `atlex logout --local` to only forget it here"
+        )
+        raise failure from None
+    finally:
+        session.close()
+    store.remove()
+    click.echo(f"logged out {data.handle}")
