@@ -7,6 +7,7 @@ each (which also leaves compiled bytecode behind, as an installed package has).
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -35,9 +36,18 @@ class ColdResult:
     medians: dict[str, dict[str, float]]  # contender -> metric -> median
 
 
+def child_env() -> dict[str, str]:
+    """The environment for measured processes: bytecode caching on (as for an installed
+    package), whatever the calling shell says, so that no contender pays for compiling."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def one(contender: str, fixture_path: Path, python: str = sys.executable) -> dict[str, float]:
     done = subprocess.run(
         [python, str(CHILD), contender, str(fixture_path)],
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=120,

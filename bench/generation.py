@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.coldstart import child_env
 from bench.stats import rotate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,7 +60,9 @@ def commands(lexicons: Path, out: Path) -> dict[str, list[str]]:
 
 def _timed(argv: list[str]) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        argv, env=child_env(), capture_output=True, text=True, timeout=300, check=False
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:4])} ... failed:\n{done.stderr[-2000:]}")

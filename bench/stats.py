@@ -2,6 +2,7 @@
 
 Rotating the order spreads the noise of a shared machine (other processes, CPU frequency, the
 garbage collector's rhythm) evenly over the contenders; the median per contender is reported.
+The collector stays on (users run with it), but what was alive before timing is frozen.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import asyncio
 import gc
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -44,6 +46,19 @@ def rotate(names: list[str], round_index: int) -> list[str]:
     return names[shift:] + names[:shift]
 
 
+@contextmanager
+def _frozen_heap() -> Generator[None, None, None]:
+    """Move everything alive now (all the contenders' modules: the peers' pydantic models are
+    ~100k objects) out of the collector's reach, so that a collection triggered by one
+    contender's allocations does not also pay for traversing the other libraries' heaps."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def batch_size(number: int | None, per_call_s: float, batch_s: float) -> int:
     """``number`` if given, else the calls that fill about ``batch_s`` seconds."""
     if number is not None:
@@ -75,15 +90,16 @@ def interleaved(
         counts[name] = batch_size(number, (time.perf_counter() - started) / max(warmup, 1), batch_s)
     collected: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
-    for index in range(rounds):
-        for name in rotate(names, index):
-            call, count = contenders[name], counts[name]
-            gc.collect()  # start every batch from the same heap state
-            cpu_started, started = time.process_time(), time.perf_counter()
-            for _ in range(count):
-                call()
-            collected[name].append((time.perf_counter() - started) / count)
-            cpu[name].append((time.process_time() - cpu_started) / count)
+    with _frozen_heap():
+        for index in range(rounds):
+            for name in rotate(names, index):
+                call, count = contenders[name], counts[name]
+                gc.collect()  # start every batch from the same heap state
+                cpu_started, started = time.process_time(), time.perf_counter()
+                for _ in range(count):
+                    call()
+                collected[name].append((time.perf_counter() - started) / count)
+                cpu[name].append((time.process_time() - cpu_started) / count)
     return {name: Samples(tuple(collected[name]), tuple(cpu[name])) for name in names}
 
 
@@ -114,10 +130,11 @@ def interleaved_async(
             per_call, _ = await batch(contenders[name], max(warmup, 1))
             counts[name] = batch_size(number, per_call, batch_s)
         collected: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
-        for index in range(rounds):
-            for name in rotate(names, index):
-                gc.collect()
-                collected[name].append(await batch(contenders[name], counts[name]))
+        with _frozen_heap():
+            for index in range(rounds):
+                for name in rotate(names, index):
+                    gc.collect()
+                    collected[name].append(await batch(contenders[name], counts[name]))
         if teardown is not None:
             await teardown()
         return {
