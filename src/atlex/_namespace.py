@@ -40,13 +40,12 @@ from atlex._records import (
     RecordResult,
     WriteOp,
     apply_writes_plan,
-    create_plan,
     delete_plan,
     get_plan,
     list_plan,
     pds_options,
-    put_plan,
     upload_blob_plan,
+    write_plan,
 )
 from atlex._retry import RetryPolicy
 from atlex._xrpc import (
@@ -480,9 +479,11 @@ class Client(_ClientState, _SyncNode):
         keys, ``literal:self`` records use ``"self"``; a given key is checked first.
         ``validate`` asks the PDS to validate (True), not to (False) or to decide (None).
         """
-        plan = create_plan(
+        plan = write_plan(
             record,
+            new=True,
             rkey=rkey,
+            swap_record=None,
             validate=validate,
             swap_commit=swap_commit,
             repo=repo,
@@ -525,8 +526,9 @@ class Client(_ClientState, _SyncNode):
         e.g. ``result.cid``) makes the write fail with ``InvalidSwapError`` if the record
         changed meanwhile.
         """
-        plan = put_plan(
+        plan = write_plan(
             record,
+            new=False,
             rkey=rkey,
             validate=validate,
             swap_record=swap_record,
@@ -803,15 +805,12 @@ class AsyncClient(_ClientState, _AsyncNode):
         repo: str | None = None,
         options: CallOptions | None = None,
     ) -> _create_record.Output:
-        """Create ``record`` in its collection (``type(record).LEX_TYPE``).
-
-        ``rkey`` defaults by the lexicon's key type: the server picks a TID for ``tid``/``any``
-        keys, ``literal:self`` records use ``"self"``; a given key is checked first.
-        ``validate`` asks the PDS to validate (True), not to (False) or to decide (None).
-        """
-        plan = create_plan(
+        """See :meth:`Client.create`."""
+        plan = write_plan(
             record,
+            new=True,
             rkey=rkey,
+            swap_record=None,
             validate=validate,
             swap_commit=swap_commit,
             repo=repo,
@@ -829,9 +828,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         cid: str | None = None,
         options: CallOptions | None = None,
     ) -> RecordResult[_R]:
-        """Read one record, typed and checked against its lexicon (LexValidationError if it
-        is not valid). The result keeps the JSON as stored: pass it to :meth:`put` to write it
-        back without losing fields the local lexicons do not define."""
+        """See :meth:`Client.get`."""
         plan = get_plan(record_type, rkey=rkey, repo=repo, cid=cid, did=self._did)
         return await self._run(plan, options)
 
@@ -846,16 +843,10 @@ class AsyncClient(_ClientState, _AsyncNode):
         repo: str | None = None,
         options: CallOptions | None = None,
     ) -> _put_record.Output:
-        """Write ``record`` at ``rkey`` (creating or replacing it).
-
-        Given a :class:`RecordResult` from :meth:`get` (or a valid :meth:`list` item), writes
-        its changed ``value`` merged over the stored JSON, keeping every member the local
-        lexicons do not know, and ``rkey`` defaults to the one read. ``swap_record`` (a CID,
-        e.g. ``result.cid``) makes the write fail with ``InvalidSwapError`` if the record
-        changed meanwhile.
-        """
-        plan = put_plan(
+        """See :meth:`Client.put`."""
+        plan = write_plan(
             record,
+            new=False,
             rkey=rkey,
             validate=validate,
             swap_record=swap_record,
@@ -876,7 +867,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         repo: str | None = None,
         options: CallOptions | None = None,
     ) -> _delete_record.Output:
-        """Delete the ``record_type`` record at ``rkey`` (succeeds if it does not exist)."""
+        """See :meth:`Client.delete`."""
         plan = delete_plan(
             record_type,
             rkey=rkey,
@@ -896,10 +887,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         repo: str | None = None,
         options: CallOptions | None = None,
     ) -> _apply_writes.Output:
-        """Apply creates, updates and deletes atomically::
-
-        await client.apply_writes([Create(post), Update(got), Delete(like.Record, rkey=k)])
-        """
+        """See :meth:`Client.apply_writes`."""
         plan = apply_writes_plan(
             writes,
             validate=validate,
@@ -913,8 +901,7 @@ class AsyncClient(_ClientState, _AsyncNode):
     async def upload_blob(
         self, data: BinaryInput, mime_type: str, *, options: CallOptions | None = None
     ) -> Blob:
-        """Upload ``data`` (bytes, a binary file or an iterator of chunks) and return the
-        :class:`Blob` reference to embed in a record."""
+        """See :meth:`Client.upload_blob`."""
         return await self._run(upload_blob_plan(data, mime_type), options)
 
     async def list_all(
@@ -926,9 +913,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         reverse: bool | None = None,
         options: CallOptions | None = None,
     ) -> AsyncIterator[ListedRecord[_R]]:
-        """Every record of the collection, page after page (``limit`` per page), each marked
-        valid or invalid (``async for``). Stops at the last page, or if the server repeats a
-        cursor."""
+        """See :meth:`Client.list_all` (``async for`` the items)."""
         pager = Pager(record_type, repo=repo, limit=limit, reverse=reverse, did=self._did)
         while (plan := pager.next_plan()) is not None:
             for item in pager.feed(await self._run(plan, options)):
@@ -944,8 +929,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         reverse: bool | None = None,
         options: CallOptions | None = None,
     ) -> RecordPage[_R]:
-        """One page of the collection: each item typed and marked ``valid``, or kept raw with
-        its ``error`` (like upstream ``list``); ``page.cursor`` fetches the next."""
+        """See :meth:`Client.list`."""
         plan = list_plan(
             record_type, repo=repo, limit=limit, cursor=cursor, reverse=reverse, did=self._did
         )

@@ -43,14 +43,13 @@ __all__ = [
     "Update",
     "WriteOp",
     "apply_writes_plan",
-    "create_plan",
     "delete_plan",
     "get_plan",
     "list_plan",
     "pds_options",
-    "put_plan",
     "record_json",
     "upload_blob_plan",
+    "write_plan",
 ]
 
 R = TypeVar("R", bound=LexObject)
@@ -154,12 +153,26 @@ def record_key(
     return rkey
 
 
-def _check_before_write(record: LexObject, validate_request: bool) -> None:
+def _target(
+    record: object, rkey: str | None, *, new: bool, validate_request: bool, field: str
+) -> tuple[str, str | None, dict[str, Any]]:
+    """(collection, record key, JSON) for writing ``record`` (a struct or a read result).
+
+    A new record's key may be left to the server (``tid``/``any``); a read result supplies its
+    own key unless ``rkey`` is given. With ``validate_request`` the record is checked first,
+    errors located under ``$.<field>``.
+    """
+    value, provenance, fetched = unpack(record)
+    record_type = type(value)
+    if rkey is None and fetched is not None:
+        rkey = fetched.rkey
+    key = record_key(record_type, rkey, server_may_choose=new)
     if validate_request:
         try:
-            record.validate()
+            value.validate()
         except LexValidationError as exc:
-            raise reanchor(exc, "$.record", "") from exc
+            raise reanchor(exc, f"$.{field}", "") from exc
+    return collection_of(record_type), key, merged_json(value, provenance)
 
 
 # --- the helpers ---
@@ -173,36 +186,10 @@ def _drop_none(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-def create_plan(
-    record: LexObject,
-    *,
-    rkey: str | None,
-    validate: bool | None,
-    swap_commit: str | None,
-    repo: str | None,
-    did: Callable[[], str],
-    validate_request: bool,
-) -> Plan[Any]:
-    value, provenance, _ = unpack(record)
-    record_type = type(value)
-    key = record_key(record_type, rkey, server_may_choose=True)
-    _check_before_write(value, validate_request)
-    body = _drop_none(
-        {
-            "repo": _repo(repo, did),
-            "collection": collection_of(record_type),
-            "rkey": key,
-            "validate": validate,
-            "record": merged_json(value, provenance),
-            "swapCommit": swap_commit,
-        }
-    )
-    return Plan(CREATE_RECORD, None, body, _same)
-
-
-def put_plan(
+def write_plan(
     record: object,
     *,
+    new: bool,
     rkey: str | None,
     validate: bool | None,
     swap_record: str | None,
@@ -211,24 +198,22 @@ def put_plan(
     did: Callable[[], str],
     validate_request: bool,
 ) -> Plan[Any]:
-    value, provenance, fetched = unpack(record)
-    record_type = type(value)
-    if rkey is None and fetched is not None:
-        rkey = fetched.rkey
-    key = record_key(record_type, rkey, server_may_choose=False)
-    _check_before_write(value, validate_request)
+    """``createRecord`` (``new``) or ``putRecord`` of ``record``."""
+    collection, key, data = _target(
+        record, rkey, new=new, validate_request=validate_request, field="record"
+    )
     body = _drop_none(
         {
             "repo": _repo(repo, did),
-            "collection": collection_of(record_type),
+            "collection": collection,
             "rkey": key,
             "validate": validate,
-            "record": merged_json(value, provenance),
+            "record": data,
             "swapRecord": swap_record,
             "swapCommit": swap_commit,
         }
     )
-    return Plan(PUT_RECORD, None, body, _same)
+    return Plan(CREATE_RECORD if new else PUT_RECORD, None, body, _same)
 
 
 def delete_plan(
@@ -411,31 +396,20 @@ WriteOp: TypeAlias = Create | Update | Delete
 def _write(op: object, index: int, validate_request: bool) -> dict[str, Any]:
     where = f"$.writes[{index}]"
     try:
-        if isinstance(op, Create):
-            value, provenance, _ = unpack(op.record)
-            record_type = type(value)
-            key = record_key(record_type, op.rkey, server_may_choose=True)
-            _check_before_write(value, validate_request)
+        if isinstance(op, Create | Update):
+            new = isinstance(op, Create)
+            collection, key, data = _target(
+                op.record, op.rkey, new=new, validate_request=validate_request, field="value"
+            )
+            kind = "create" if new else "update"
             return _drop_none(
                 {
-                    "$type": "com.atproto.repo.applyWrites#create",
-                    "collection": collection_of(record_type),
+                    "$type": f"com.atproto.repo.applyWrites#{kind}",
+                    "collection": collection,
                     "rkey": key,
-                    "value": merged_json(value, provenance),
+                    "value": data,
                 }
             )
-        if isinstance(op, Update):
-            value, provenance, fetched = unpack(op.record)
-            record_type = type(value)
-            rkey = op.rkey if op.rkey is not None or fetched is None else fetched.rkey
-            key = record_key(record_type, rkey, server_may_choose=False)
-            _check_before_write(value, validate_request)
-            return {
-                "$type": "com.atproto.repo.applyWrites#update",
-                "collection": collection_of(record_type),
-                "rkey": key,
-                "value": merged_json(value, provenance),
-            }
         if isinstance(op, Delete):
             key = record_key(op.record_type, op.rkey, server_may_choose=False)
             return {

@@ -68,7 +68,7 @@ async def test_records_in_apply_writes_are_checked_with_their_path(mode: str, pd
         await run(
             client.apply_writes([Create(post.Record(text="ok", created_at=now())), Create(bad)])
         )
-    assert caught.value.path == "$.writes[1].record.langs[1]"
+    assert caught.value.path == "$.writes[1].value.langs[1]"
     assert pds.requests == []
 
 
