@@ -3,6 +3,7 @@ keys, repo defaults, typed reads, list/list_all, apply_writes, blobs, swaps, PDS
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -10,7 +11,7 @@ import msgspec
 import pytest
 from _records_pds import DID, FakePds, cid_for, client_for, collect, run
 
-from atlex import Blob, now
+from atlex import Blob, CallOptions, now
 from atlex.errors import LexValidationError, XrpcInvalidResponseError
 from atlex.lex.app.bsky.actor import profile
 from atlex.lex.app.bsky.embed import images
@@ -151,6 +152,15 @@ async def test_record_helpers_skip_the_client_proxy_and_labelers(mode: str, pds:
     for request in pds.requests:
         assert "atproto-proxy" not in request.headers
         assert "atproto-accept-labelers" not in request.headers
+
+
+async def test_explicit_call_options_still_apply(mode: str, pds: FakePds) -> None:
+    client = client_for(mode, pds, proxy="did:web:api.test#bsky_appview")
+    options = CallOptions(proxy="did:web:other.test#svc", headers={"x-trace": "1"})
+    await run(client.create(a_post(), options=options))
+    (request,) = pds.requests
+    assert request.headers["atproto-proxy"] == "did:web:other.test#svc"
+    assert request.headers["x-trace"] == "1"
 
 
 # --- get / put / delete ---
@@ -385,6 +395,13 @@ async def test_upload_blob_returns_a_blob_to_embed(mode: str, pds: FakePds) -> N
         "mimeType": "image/png",
         "size": 9,
     }
+
+
+async def test_upload_blob_streams_a_file(mode: str, pds: FakePds) -> None:
+    data = bytes(range(256)) * 1000
+    blob = await run(client_for(mode, pds).upload_blob(io.BytesIO(data), "video/mp4"))
+    assert blob.size == len(data) and blob.mime_type == "video/mp4"
+    assert pds.blobs[blob.cid_str] == data
 
 
 async def test_upload_blob_checks_the_mime_type(mode: str, pds: FakePds) -> None:
