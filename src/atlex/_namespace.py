@@ -522,7 +522,7 @@ class Client(_ClientState, _SyncNode):
 
         Given a :class:`RecordResult` from :meth:`get` (or a valid :meth:`list` item), writes
         its changed ``value`` merged over the stored JSON, keeping every member the local
-        lexicons do not know, and ``rkey`` defaults to the one read. ``swap_record`` (a CID,
+        lexicons do not know; ``rkey`` and ``repo`` default to where it was read. ``swap_record`` (a CID,
         e.g. ``result.cid``) makes the write fail with ``InvalidSwapError`` if the record
         changed meanwhile.
         """

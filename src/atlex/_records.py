@@ -20,6 +20,7 @@ from atlex._headers import CallOptions
 from atlex._method import Method
 from atlex._model import Blob, LexObject
 from atlex._record_data import (
+    Fetched,
     ListedRecord,
     RecordResult,
     collection_of,
@@ -198,7 +199,11 @@ def write_plan(
     did: Callable[[], str],
     validate_request: bool,
 ) -> Plan[Any]:
-    """``createRecord`` (``new``) or ``putRecord`` of ``record``."""
+    """``createRecord`` (``new``) or ``putRecord`` of ``record``. Writing back a read result
+    targets the repo it was read from unless ``repo`` says otherwise."""
+    origin = cast(Fetched[Any], record) if isinstance(record, Fetched) else None
+    if repo is None and not new and origin is not None:
+        repo = origin.repo
     collection, key, data = _target(
         record, rkey, new=new, validate_request=validate_request, field="record"
     )

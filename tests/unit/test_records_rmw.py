@@ -222,3 +222,16 @@ async def test_validate_request_checks_the_changed_record(mode: str, pds: FakePd
     with pytest.raises(LexValidationError, match="300 graphemes") as caught:
         await run(client.put(got))
     assert caught.value.path == "$.record.text"
+
+
+async def test_a_read_result_is_written_back_where_it_was_read(mode: str, pds: FakePds) -> None:
+    other = "did:plc:bob"
+    pds.store(POST, RKEY, copy.deepcopy(STORED), repo=other)
+    client = client_for(mode, pds)
+    got = await run(client.get(post.Record, rkey=RKEY, repo=other))
+    assert got.repo == other
+    got.value.text = "bob's, edited"
+    await run(client.put(got))
+    assert pds.bodies[-1]["repo"] == other
+    assert pds.value(POST, RKEY, repo=other) == _expected(text="bob's, edited")
+    assert pds.value(POST, RKEY) == STORED  # the own copy is untouched
