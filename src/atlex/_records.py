@@ -187,6 +187,11 @@ def _drop_none(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
+def _read_from(record: object) -> str | None:
+    """The repo a read result came from (None for a plain struct)."""
+    return cast(Fetched[Any], record).repo if isinstance(record, Fetched) else None
+
+
 def write_plan(
     record: object,
     *,
@@ -201,9 +206,8 @@ def write_plan(
 ) -> Plan[Any]:
     """``createRecord`` (``new``) or ``putRecord`` of ``record``. Writing back a read result
     targets the repo it was read from unless ``repo`` says otherwise."""
-    origin = cast(Fetched[Any], record) if isinstance(record, Fetched) else None
-    if repo is None and not new and origin is not None:
-        repo = origin.repo
+    if repo is None and not new:
+        repo = _read_from(record)
     collection, key, data = _target(
         record, rkey, new=new, validate_request=validate_request, field="record"
     )
