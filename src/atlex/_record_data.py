@@ -114,7 +114,7 @@ def read_record(record_type: type[R], raw: object) -> tuple[R, Provenance]:
     kind = raw_map.get("$type")
     if kind != collection:
         raise LexValidationError(
-            f"expected a {collection} record, got $type {kind!r} at $.$type", path="$.$type"
+            f"$type is {kind!r}, expected {collection!r} at $.$type", path="$.$type"
         )
     try:
         value = cast(R, convert_tolerant(raw_map, record_type))
