@@ -31,6 +31,17 @@ class TimelineEntry:
     uri: str
 
 
+@dataclass(frozen=True)
+class ProfileSummary:
+    """What a profile page shows at the top."""
+
+    handle: str
+    display_name: str | None
+    followers: int
+    follows: int
+    posts: int
+
+
 class Social(Protocol):
     via: str  # how the calls are made, for the demo's output
 
@@ -38,6 +49,7 @@ class Social(Protocol):
     def follow(self, did: str) -> None: ...
     def post_with_image(self, text: str, png: bytes, alt: str, size: tuple[int, int]) -> str: ...
     def timeline(self, limit: int) -> list[TimelineEntry]: ...
+    def profile(self, actor: str) -> ProfileSummary: ...
     def close(self) -> None: ...
 
 
@@ -106,6 +118,16 @@ class AtlexSocial:
                 )
             )
         return entries
+
+    def profile(self, actor: str) -> ProfileSummary:
+        found = self._client.app.bsky.actor.get_profile(actor=actor)
+        return ProfileSummary(
+            handle=found.handle,
+            display_name=found.display_name if isinstance(found.display_name, str) else None,
+            followers=_count(found.followers_count),
+            follows=_count(found.follows_count),
+            posts=_count(found.posts_count),
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -194,6 +216,16 @@ class RawSocial:
                 )
             )
         return entries
+
+    def profile(self, actor: str) -> ProfileSummary:
+        found = self._call("app.bsky.actor.getProfile", params={"actor": actor})
+        return ProfileSummary(
+            handle=str(found["handle"]),
+            display_name=found.get("displayName"),
+            followers=int(found.get("followersCount", 0)),
+            follows=int(found.get("followsCount", 0)),
+            posts=int(found.get("postsCount", 0)),
+        )
 
     def close(self) -> None:
         pass

@@ -25,6 +25,10 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def show(entry: TimelineEntry) -> None:
     name = f"{entry.author_name} " if entry.author_name else ""
     say(f"  ┌ {name}@{entry.author_handle} · {entry.indexed_at}")
@@ -32,7 +36,11 @@ def show(entry: TimelineEntry) -> None:
         say(f"  │ {line}")
     for alt in entry.image_alts:
         say(f"  │ [image: {alt}]")
-    say(f"  └ {entry.replies} replies · {entry.reposts} reposts · {entry.likes} likes")
+    counts = (
+        plural(entry.replies, "reply").replace("replys", "replies"),
+        plural(entry.reposts, "repost"),
+    )
+    say(f"  └ {counts[0]} · {counts[1]} · {plural(entry.likes, 'like')}")
 
 
 def story(network: ReferenceNetwork) -> None:
@@ -71,6 +79,13 @@ def story(network: ReferenceNetwork) -> None:
         say(f"@{bob_account.handle}'s timeline:")
         for entry in timeline:
             show(entry)
+        say()
+        for summary in (bob.profile(alice_account.did), bob.profile(bob_account.did)):
+            name = f"{summary.display_name} " if summary.display_name else ""
+            say(
+                f"profile {name}@{summary.handle}: {plural(summary.followers, 'follower')}, "
+                f"{summary.follows} following, {plural(summary.posts, 'post')}"
+            )
     finally:
         alice.close()
         bob.close()

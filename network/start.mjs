@@ -2,6 +2,13 @@
 //
 //   ATLEX_NETWORK_READY {"mode": ..., "pds": "http://127.0.0.1:PORT", ...}
 //
+// Ready-line fields: mode ('network' | 'pds'), pid, startupMs, plc, pds (loopback URLs to send
+// requests to), pdsPublicUrl (what the PDS advertises: http://localhost:PORT), pdsDid, appview,
+// appviewDid (null for a lone PDS without --appview-url), ozone, ozoneDid, dbSchema (network mode
+// only), adminPassword, jwtSecret, handleDomain ('.test'), accessTtl ('120mins' unless
+// --access-ttl), listeners ([{host, port}] of every server still listening), refusedOutbound
+// (non-loopback connections or DNS queries refused so far: 0).
+//
 // or, when it cannot start, one error line and exit code 1:
 //
 //   ATLEX_NETWORK_ERROR {"what": "...", "hint": "..."}

@@ -4,7 +4,9 @@
 never the system services) and ``network/start.mjs`` under Node 22; ``LonePds`` starts just a PDS,
 optionally one whose access tokens expire within seconds. Both are context managers, wait for the
 ready line with a deadline, and stop every process they started (process groups, plus an atexit
-hook; when attached, the services also die with this process if it is killed).
+hook; when attached, the services also die with this process if it is killed). Start them from a
+thread that outlives them (the main thread): the kernel's parent-death signal follows the thread
+that spawned a service.
 
 Run as a script for humans (``make network-up`` / ``make network-down``)::
 
