@@ -25,8 +25,8 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
 
 
 def show(entry: TimelineEntry) -> None:
