@@ -11,19 +11,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "network"))
 
+from cli_support import Cli
 from dns_test_server import TxtServer
 from refnet import LonePds
-
-from atlex_codegen.cli import main
 
 ACCESS_TTL = "3s"
 
@@ -34,35 +31,6 @@ _CLEARED_ENV = (
     "ATLEX_DNS_SERVER",
     "ATLEX_PLC_URL",
 )
-
-
-@dataclass
-class Cli:
-    """``cli("whoami")`` -> click ``Result`` (stdout in ``.stdout``, stderr in ``.stderr``)."""
-
-    config_dir: Path
-    env: dict[str, str | None]
-
-    @property
-    def session_file(self) -> Path:
-        return self.config_dir / "session.json"
-
-    def __call__(
-        self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
-    ) -> Result:
-        return self.run(args, input=input, env=env)
-
-    def run(
-        self,
-        args: Sequence[str],
-        *,
-        input: str | bytes | None = None,
-        env: dict[str, str] | None = None,
-    ) -> Result:
-        runner = CliRunner()
-        return runner.invoke(
-            main, list(args), input=input, env={**self.env, **(env or {})}, prog_name="atlex"
-        )
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import Cli, error_of
 from click.testing import Result
-from conftest import Cli
 from dns_test_server import TxtServer
 from refnet import LonePds
 from refnet_xrpc import Account, solid_png
@@ -37,13 +37,6 @@ def assert_no_secret(result: Result, *secrets: str) -> None:
     for secret in secrets:
         assert secret not in shown
     assert "eyJ" not in shown  # nothing JWT-shaped at all
-
-
-def error_of(result: Result) -> str:
-    _, found, error = result.stderr.partition("Error: ")
-    assert found, result.stderr
-    assert "\n  hint: " in error, result.stderr
-    return error
 
 
 def login(cli: Cli, pds: LonePds, account: Account) -> Result:

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_support import Cli, error_of
 from click.testing import Result
-from conftest import Cli
 from dns_test_server import TxtServer
 
 from atlex.errors import LexAuthFactorError, XrpcResponseError
@@ -40,14 +40,6 @@ def assert_no_token(result: Result) -> None:
     for text in (result.stdout, result.stderr, str(result.exception or "")):
         assert FAKE_ACCESS not in text and FAKE_REFRESH not in text
         assert "eyJ" not in text
-
-
-def error_of(result: Result) -> str:
-    """The ``Error: ...`` / ``hint: ...`` block that ends stderr (progress lines may precede)."""
-    _, found, error = result.stderr.partition("Error: ")
-    assert found, result.stderr
-    assert "\n  hint: " in error, result.stderr
-    return error
 
 
 # --- help ---------------------------------------------------------------------------------------
