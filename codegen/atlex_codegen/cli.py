@@ -39,12 +39,20 @@ def main() -> None:
       atlex lexicons pull                       # fetch the pinned lexicon sets
       atlex gen lexicons/upstream --out src --package atlex.lex
       atlex gen my-lexicons/ --out . --package mylex   # your own lexicons
+      atlex lexicons install com.example.feed.post   # a published lexicon, by NSID
+
+    \b
+    Everyday tools (run `atlex COMMAND --help` for details):
+      atlex login alice.bsky.social             # asks for an app password
+      atlex whoami
+      atlex call app.bsky.feed.getTimeline limit=5
+      atlex logout
     """
 
 
 @main.group("lexicons")
 def lexicons_group() -> None:
-    """Fetch and check the pinned lexicon sets named in lexicons.json."""
+    """Fetch and check lexicons: pinned sets (pull, verify) or published ones (install)."""
 
 
 @lexicons_group.command("pull")
