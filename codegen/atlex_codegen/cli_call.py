@@ -91,6 +91,7 @@ def call_command(
     Parameters are KEY=VALUE; repeat a key for a list. For the methods atlex bundles they are
     checked and typed by the lexicon (limit=5 is a number; an unknown key is an error).
     Queries are sent as GET; procedures (and any call with --input) as POST.
+    Tokens are never printed: JWT-shaped values in the answer show as <redacted>.
 
     \b
     Examples:
