@@ -129,7 +129,8 @@ def install_command(
         code = ExitCode.UNREACHABLE if exc.unreachable else ExitCode.RESOLUTION
         raise CliError(str(exc), hint=exc.hint, code=code) from None
     except InstallError as exc:
-        raise CliError(str(exc), hint=exc.hint, code=ExitCode.FAILED) from None
+        code = ExitCode.USAGE if exc.bad_argument else ExitCode.FAILED
+        raise CliError(str(exc), hint=exc.hint, code=code) from None
 
     new_bytes = dump_lock(result.lock)
     old_bytes = dump_lock(previous) if previous is not None else None

@@ -39,8 +39,10 @@ __all__ = ["InstallError", "InstallResult", "install", "write_documents"]
 class InstallError(Exception):
     """The request or the files on disk do not allow an install; ``hint`` says what to do."""
 
-    def __init__(self, message: str, hint: str) -> None:
+    def __init__(self, message: str, hint: str, *, bad_argument: bool = False) -> None:
         self.hint = hint
+        self.bad_argument = bad_argument
+        """The command line is at fault (not the files or the network)."""
         super().__init__(message)
 
 
@@ -68,7 +70,9 @@ def install(
         nsid, uri = _parse_addition(item)
         if nsid in roots:
             raise InstallError(
-                f"{nsid} is named twice ({roots[nsid] or nsid} and {item})", "name it once"
+                f"{nsid} is named twice ({roots[nsid] or nsid} and {item})",
+                "name it once",
+                bad_argument=True,
             )
         roots[nsid] = uri
     old = previous or LockFile()
@@ -107,7 +111,7 @@ def _parse_addition(item: str) -> tuple[str, str | None]:
             return nsid, item
         check_nsid(item)
     except ResolutionError as exc:
-        raise InstallError(str(exc), exc.hint) from None
+        raise InstallError(str(exc), exc.hint, bad_argument=True) from None
     return item, None
 
 

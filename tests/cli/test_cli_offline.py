@@ -295,6 +295,22 @@ def test_install_needs_something_to_install(cli: Cli, tmp_path: Path) -> None:
     assert "nothing to install" in error_of(result)
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["not-an-nsid"], "invalid nsid"),
+        (["com.example.a.b", "com.example.a.b"], "named twice"),
+        (["at://alice.test/com.atproto.lexicon.schema/com.example.a.b"], "not a DID"),
+    ],
+)
+def test_install_refuses_bad_arguments(
+    cli: Cli, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = cli("lexicons", "install", *args, "--lock", str(tmp_path / "lexicons.json"))
+    assert result.exit_code == ExitCode.USAGE
+    assert message in error_of(result)
+
+
 def test_install_refuses_the_pinned_sets_manifest(cli: Cli, tmp_path: Path) -> None:
     manifest = tmp_path / "lexicons.json"
     manifest.write_text('{"sets": {}}')
