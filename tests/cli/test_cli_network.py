@@ -174,6 +174,12 @@ def test_binary_input_and_output(cli: Cli, pds: LonePds, tmp_path: Path) -> None
     assert uploaded.exit_code == 0, uploaded.stderr
     blob = json.loads(uploaded.stdout)["blob"]
     assert blob["mimeType"] == "image/png" and blob["size"] == png.stat().st_size
+    piped = cli(
+        "call", "com.atproto.repo.uploadBlob", "--input", "@-", "--content-type", "image/png",
+        input=png.read_bytes(),
+    )  # fmt: skip
+    assert piped.exit_code == 0, piped.stderr
+    assert json.loads(piped.stdout)["blob"] == blob  # same bytes, same blob
     # a blob is kept only once a record refers to it
     body = {
         "repo": account.did,

@@ -266,6 +266,18 @@ def test_bad_params_are_refused_before_sending(
         (["call", "app.bsky.feed.getTimeline", "--input", "{}"], "is a query"),
         (["call", "com.atproto.repo.uploadBlob", "--input", "{}"], "takes raw bytes"),
         (["call", "com.atproto.server.getSession", "--content-type", "image/png"], "needs --input"),
+        (
+            [
+                "call",
+                "com.atproto.server.describeServer",
+                "--service",
+                "http://127.0.0.1:9",
+                "--proxy",
+                "nope",
+            ],
+            "proxy",
+        ),
+        (["call", "com.atproto.server.describeServer", "--service", "not a url"], "service"),
     ],
 )
 def test_bad_call_arguments(cli: Cli, args: list[str], message: str) -> None:
