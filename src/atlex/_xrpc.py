@@ -194,6 +194,8 @@ def call_flow(
         try:
             if reply is None:
                 raise XrpcInternalError("the driver sent no answer", nsid=method.nsid)
+            if isinstance(reply, XrpcError):
+                raise reply  # an agent's own XRPC error passes as it is, its cause untouched
             if isinstance(reply, BaseException):
                 raise as_failure(method, reply) from reply
             output = read_response(method, reply, loose=loose)
