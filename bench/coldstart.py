@@ -11,7 +11,7 @@ import os
 import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.decode import peer_available
@@ -34,6 +34,18 @@ METRICS = (
 class ColdResult:
     runs: int
     medians: dict[str, dict[str, float]]  # contender -> metric -> median
+    samples: dict[str, list[dict[str, float]]] = field(
+        default_factory=dict[str, list[dict[str, float]]]
+    )
+    """contender -> one dict of metrics per round (rounds aligned across contenders)"""
+
+    def paired(self, metric: str, a: str, b: str, *, ratio: bool) -> float:
+        """Median over rounds of ``a / b`` (``ratio``) or ``a - b`` for ``metric``."""
+        values = [
+            x[metric] / y[metric] if ratio else x[metric] - y[metric]
+            for x, y in zip(self.samples[a], self.samples[b], strict=True)
+        ]
+        return statistics.median(values)
 
 
 def child_env() -> dict[str, str]:
@@ -84,4 +96,4 @@ def run(*, rounds: int, fixture_path: Path, peers: bool = True) -> ColdResult:
         name: {metric: statistics.median(run[metric] for run in runs) for metric in METRICS}
         for name, runs in samples.items()
     }
-    return ColdResult(runs=rounds, medians=medians)
+    return ColdResult(runs=rounds, medians=medians, samples=samples)

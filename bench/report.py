@@ -20,7 +20,7 @@ from bench.calls import CallResult
 from bench.coldstart import ColdResult
 from bench.decode import DecodeResult
 from bench.generation import GenResult
-from bench.stats import Samples
+from bench.stats import Samples, paired_ratio
 
 MISSING = "—"
 
@@ -89,14 +89,14 @@ def decode_rows(result: DecodeResult) -> list[Row]:
         untyped = _median(samples, "msgspec untyped")
         assert atlex is not None and loads is not None and untyped is not None
         goals: list[Goal] = []
-        vs_loads = atlex / loads
+        vs_loads = paired_ratio(samples["atlex"], samples["json.loads"])
         clean = samples is result.clean
         if clean:
             goals.append(Goal(f"≤ 0.35x json.loads: {vs_loads:.2f}x", vs_loads <= 0.35))
         else:
             goals.append(Goal(f"(no goal) {vs_loads:.2f}x json.loads", True))
         if atproto is not None:
-            faster = atproto / atlex
+            faster = paired_ratio(samples["atproto"], samples["atlex"])
             goal = f"≥ 15x faster than atproto: {faster:.1f}x"
             goals.append(
                 Goal(goal, faster >= 15) if clean else Goal(f"{faster:.1f}x atproto", True)
@@ -128,12 +128,21 @@ def cold_rows(result: ColdResult) -> list[Row]:
         return f"{value:.0f}"
 
     atlex, floor, atproto = m["atlex"], m["floor"], m.get("atproto")
-    over = atlex["import_ms"] - floor["import_ms"]
-    import_goals = [Goal(f"≤ 10 ms over floor: +{over:.1f} ms", over <= 10)]
+    paired = bool(result.samples)
+    over = (
+        result.paired("import_ms", "atlex", "floor", ratio=False)
+        if paired
+        else atlex["import_ms"] - floor["import_ms"]
+    )
+    import_goals = [Goal(f"≤ 10 ms over floor: {over:+.1f} ms", over <= 10)]
     rss_goals: list[Goal] = []
     decode_rss_goals: list[Goal] = []
     if atproto is not None:
-        faster = atproto["import_ms"] / atlex["import_ms"]
+        faster = (
+            result.paired("import_ms", "atproto", "atlex", ratio=True)
+            if paired
+            else atproto["import_ms"] / atlex["import_ms"]
+        )
         import_goals.append(Goal(f"≥ 8x faster than atproto: {faster:.1f}x", faster >= 8))
         for goals, metric in ((rss_goals, "rss_import_mib"), (decode_rss_goals, "rss_decode_mib")):
             share = atlex[metric] / atproto[metric]
@@ -222,9 +231,9 @@ def call_rows(result: CallResult) -> list[Row]:
         for request, samples in table.items():
             atlex, base = _median(samples, "atlex"), _median(samples, raw)
             assert atlex is not None and base is not None
-            ratio = atlex / base
-            cpu = {name: found.cpu_median for name, found in samples.items()}
-            extra = cpu["atlex"] - cpu[raw]
+            ratio = paired_ratio(samples["atlex"], samples[raw])
+            cpu_ratio = paired_ratio(samples["atlex"], samples[raw], cpu=True)
+            extra = samples["atlex"].cpu_median - samples[raw].cpu_median
 
             rows.append(
                 Row(
@@ -236,8 +245,8 @@ def call_rows(result: CallResult) -> list[Row]:
                     (
                         Goal(f"≤ 1.05x raw: {ratio:.2f}x wall", ratio <= 1.05),
                         Goal(
-                            f"client CPU {cpu['atlex'] / cpu[raw]:.2f}x raw ({extra * 1e6:+.0f} µs)",
-                            cpu["atlex"] <= 1.05 * cpu[raw],
+                            f"client CPU {cpu_ratio:.2f}x raw ({extra * 1e6:+.0f} µs)",
+                            cpu_ratio <= 1.05,
                         ),
                     ),
                 )

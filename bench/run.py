@@ -38,8 +38,8 @@ class Plan:
         return Plan(
             decode_rounds=15,
             decode_items=fixture.ITEMS,
-            cold_rounds=9,
-            gen_rounds=3,
+            cold_rounds=15,
+            gen_rounds=5,
             call_rounds=15,
             call_number=None,
         )
@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = measure(parts, Plan.quick() if args.quick else Plan.full(), peers=not args.no_peers)
     text = (
         f"{report.table(rows)}\n\n"
+        "Figures are medians over rounds; ratios are medians of per-round ratios (contenders run "
+        "back to back in each round).\n"
         f"Machine: {report.machine()}. Run took {time.monotonic() - started:.0f} s"
         f"{' (--quick: counts too small to mean anything)' if args.quick else ''}.\n"
     )

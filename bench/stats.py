@@ -41,6 +41,16 @@ class Samples:
         return (q3 - q1) / self.median if self.median else 0.0
 
 
+def paired_ratio(numerator: Samples, denominator: Samples, *, cpu: bool = False) -> float:
+    """Median over rounds of the per-round ratio: both ran back to back in each round, so a
+    slow spell of the machine hits both sides of each ratio alike."""
+    top, bottom = (
+        (numerator.cpu, denominator.cpu) if cpu else (numerator.values, denominator.values)
+    )
+    pairs = [a / b for a, b in zip(top, bottom, strict=True) if b > 0]
+    return statistics.median(pairs) if pairs else float("nan")
+
+
 def rotate(names: list[str], round_index: int) -> list[str]:
     shift = round_index % len(names) if names else 0
     return names[shift:] + names[:shift]

@@ -129,6 +129,21 @@ def test_interleaved_async_runs_the_teardown_in_its_loop() -> None:
     assert len(samples["w"].values) == 2
 
 
+def test_paired_ratio_and_paired_cold_figures_compare_within_each_round() -> None:
+    fast = stats.Samples((1.0, 4.0, 2.0), (0.5, 2.0, 1.0))
+    slow = stats.Samples((2.0, 8.0, 4.0), (1.0, 4.0, 4.0))
+    # medians alone (2.0 vs 4.0) agree here; per round the ratio is exactly 0.5 every time
+    assert stats.paired_ratio(fast, slow) == 0.5
+    assert stats.paired_ratio(fast, slow, cpu=True) == 0.5
+    runs = [{"import_ms": v} for v in (100.0, 300.0, 200.0)]
+    cold = ColdResult(
+        runs=3,
+        medians={},
+        samples={"atlex": [{"import_ms": r["import_ms"] + 5} for r in runs], "floor": runs},
+    )
+    assert cold.paired("import_ms", "atlex", "floor", ratio=False) == 5.0
+
+
 def _samples(value: float) -> stats.Samples:
     return stats.Samples((value, value, value), (value, value, value))
 
