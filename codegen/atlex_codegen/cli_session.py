@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import click
@@ -70,7 +71,7 @@ def _load(store: SessionStore) -> SessionData:
     return data
 
 
-def _saver(store: SessionStore) -> Any:
+def _saver(store: SessionStore) -> Callable[[SessionData], None]:
     def save(data: SessionData) -> None:
         register_secrets((data.access_jwt, data.refresh_jwt))
         try:

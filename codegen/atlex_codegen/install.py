@@ -145,6 +145,8 @@ def _obtain(
         )
     result.fetched[nsid] = resolved
     log(f"  {nsid}: {resolved.uri} cid {resolved.cid}")
+    for problem in resolved.problems:
+        log(f"  warning: {problem}")
     return resolved.document, Resolution(resolved.uri, resolved.cid)
 
 

@@ -33,12 +33,16 @@ from atlex_codegen.lexicon_cid import DagCborError, cid_for_data
 __all__ = [
     "DEFAULT_PLC_URL",
     "LEXICON_COLLECTION",
+    "DnsUnreachable",
     "LexiconResolver",
     "ResolutionError",
     "Resolved",
     "ResolverConfig",
     "authority_of",
+    "check_nsid",
+    "did_from_txt",
     "did_web_url",
+    "dnspython_lookup",
     "lexicon_uri",
     "parse_dns_server",
     "parse_lexicon_uri",
@@ -87,6 +91,8 @@ class Resolved:
     cid: str
     document: dict[str, Any] = field(repr=False)
     """The record as published (with its ``$type``): what is written to disk."""
+    problems: tuple[str, ...] = ()
+    """What the generator's loader found wrong in parts of the document (usable otherwise)."""
 
 
 # --- pure helpers ---------------------------------------------------------------------------
@@ -426,4 +432,11 @@ class LexiconResolver:
                 f"content hashes to {cid}",
                 "the PDS answered inconsistent data; retry later or tell its operator",
             )
-        return Resolved(nsid=nsid, uri=uri, cid=cid, document=record)
+        from atlex_codegen.load import load_bytes
+
+        loaded, problems = load_bytes(msgspec.json.encode(record), uri)
+        if loaded is None:
+            raise bad("; ".join(p.message for p in problems) or "nothing in it is usable")
+        return Resolved(
+            nsid=nsid, uri=uri, cid=cid, document=record, problems=tuple(map(str, problems))
+        )

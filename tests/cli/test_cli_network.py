@@ -352,8 +352,9 @@ def test_install_errors_name_the_lexicon_and_what_to_do(
 ) -> None:
     demo, _other = published
     # a reference into an authority without a DNS record
+    target = {"type": "ref", "ref": "test.atlex.nowhere.thing"}
     publish(
-        demo, "test.atlex.demo.broken", {"main": {"type": "ref", "ref": "test.atlex.nowhere.thing"}}
+        demo, "test.atlex.demo.broken", {"main": {"type": "object", "properties": {"x": target}}}
     )
     broken = install(cli, pds, dns, tmp_path, "test.atlex.demo.broken")
     assert broken.exit_code == ExitCode.RESOLUTION

@@ -218,6 +218,20 @@ def test_resolver_names_the_failing_stage(break_it: Any, stage: str, message: st
     assert info.value.hint
 
 
+def test_resolver_loads_the_document_like_the_generator() -> None:
+    world = World()
+    world.publish(ALICE, lexicon("com.example.demo.bad", {"main": {"type": "nonsense"}}))
+    usable = {"main": {"type": "token"}, "odd": {"type": "query"}}  # a query must be main
+    world.publish(ALICE, lexicon("com.example.demo.odd", usable))
+    with world.resolver() as resolver:
+        with pytest.raises(ResolutionError, match="is not a Lexicon type") as info:
+            resolver.resolve("com.example.demo.bad")
+        assert info.value.stage == "verify"
+        odd = resolver.resolve("com.example.demo.odd")
+    assert len(odd.problems) == 1 and "must be named 'main'" in odd.problems[0]
+    assert odd.uri in odd.problems[0]
+
+
 def test_resolver_reports_unreachable_servers() -> None:
     world = World()
     world.publish(ALICE, lexicon("com.example.demo.thing", {"main": {"type": "token"}}))
