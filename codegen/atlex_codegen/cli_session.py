@@ -42,11 +42,6 @@ SERVICE_ENV = "ATLEX_SERVICE"
 AUTH_FACTOR_ENV = "ATLEX_AUTH_FACTOR_TOKEN"
 DEFAULT_SERVICE = "https://bsky.social"
 
-_STORE_HELP = (
-    f"The session is stored in the user's config folder (env {CONFIG_DIR_ENV} overrides it), "
-    "readable by you only."
-)
-
 
 def _store() -> SessionStore:
     return SessionStore()
@@ -134,7 +129,9 @@ def login_command(
 
     Use an app password (Settings > App passwords), not your main password. The password is
     read from $ATLEX_PASSWORD when set (for scripts), otherwise asked for without echo.
-    It is never stored; only the session tokens are.
+    It is never stored; only the session tokens are, in session.json in your config folder
+    (~/.config/atlex on Linux; $ATLEX_CONFIG_DIR overrides it), readable by you only.
+    `atlex whoami`, `atlex call` and `atlex logout` use that session.
 
     \b
     Examples:
