@@ -62,11 +62,11 @@ network-install: ## Install Node 22, the reference PDS/PLC/AppView, PostgreSQL a
 
 .PHONY: network-up
 network-up: network-install $(STAMP) ## Start the local network in the background (fixed ports, see output)
-	$(PY) tests/network/refnet.py up
+	$(PY) tests/network/refnet_cli.py up
 
 .PHONY: network-down
 network-down: $(STAMP) ## Stop the network started by network-up
-	$(PY) tests/network/refnet.py down
+	$(PY) tests/network/refnet_cli.py down
 
 .PHONY: demo
 demo: install gen network-install ## Two accounts, a follow, an image post, the timeline, on a local network

@@ -8,10 +8,8 @@ hook; when attached, the services also die with this process if it is killed). S
 thread that outlives them (the main thread): the kernel's parent-death signal follows the thread
 that spawned a service.
 
-Run as a script for humans (``make network-up`` / ``make network-down``)::
-
-    python tests/network/refnet.py up      # start in the background, print URLs, state in .cache/network
-    python tests/network/refnet.py down    # stop it
+For humans, ``refnet_cli.py`` (``make network-up`` / ``make network-down``) runs one in the
+background.
 """
 
 from __future__ import annotations
@@ -31,10 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-if __package__ in (None, ""):  # run as a script: make the sibling module importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from refnet_procs import (
     RunAs,
     Service,
@@ -44,7 +38,6 @@ from refnet_procs import (
     port_is_free,
     rss_bytes,
     spawn,
-    stop_group,
     tail,
     wait_for_line,
 )
@@ -52,7 +45,6 @@ from refnet_xrpc import Account, XrpcCallError, call, create_account, poll
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NETWORK_DIR = REPO_ROOT / "network"
-STATE_DIR = REPO_ROOT / ".cache" / "network"
 READY_MARKER = "ATLEX_NETWORK_READY "
 ERROR_MARKER = "ATLEX_NETWORK_ERROR "
 STARTUP_TIMEOUT = float(os.environ.get("ATLEX_NETWORK_STARTUP_TIMEOUT", "240"))
@@ -570,81 +562,3 @@ class LonePds(_Controller):
             args.append(f"--access-ttl={self.access_ttl}")
         self._guarded_start(lambda: self._start_node(args, {}, self.toolchain))
         return self.info
-
-
-# --- `make network-up` / `make network-down` -----------------------------------------------------
-def _state_file() -> Path:
-    return STATE_DIR / "state.json"
-
-
-def _alive(pgid: int) -> bool:
-    return bool(group_members([pgid]))
-
-
-def cmd_up() -> int:
-    state = _state_file()
-    if state.exists():
-        saved = json.loads(state.read_text())
-        if any(_alive(pgid) for pgid in saved["pgids"]):
-            print(f"the network is already running (see {state}); `make network-down` stops it")
-            return 1
-        state.unlink()
-    network = ReferenceNetwork(ports=ReferenceNetwork.DEFAULT_PORTS, attached=False, keep_logs=True)
-    try:
-        info = network.start()
-    except NetworkError as exc:
-        print(f"network-up failed: {exc}", file=sys.stderr)
-        return 1
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    state.write_text(
-        json.dumps(
-            {
-                "pgids": [s.pid for s in network.services],
-                "runDir": str(network.run_dir),
-                "ready": dict(info.raw),
-            },
-            indent=2,
-        )
-    )
-    state.chmod(0o600)  # it holds the admin password
-    print(
-        f"local AT Protocol network up in {info.startup_ms / 1000:.1f} s (logs: {network.run_dir})"
-    )
-    print(
-        f"  PDS      {info.pds}   (service DID {info.pds_did}; handles end in {info.handle_domain})"
-    )
-    print(f"  AppView  {info.appview}   ({info.appview_did})")
-    print(f"  PLC      {info.plc}")
-    print(f"  admin password and JWT secret: in {state}")
-    print("  stop it with `make network-down`")
-    return 0
-
-
-def cmd_down() -> int:
-    state = _state_file()
-    if not state.exists():
-        print("the network is not running (no state file)")
-        return 0
-    saved = json.loads(state.read_text())
-    for pgid in reversed(saved["pgids"]):
-        stop_group(int(pgid), signal.SIGTERM, grace=20)
-    left = group_members(int(pgid) for pgid in saved["pgids"])
-    state.unlink()
-    shutil.rmtree(saved["runDir"], ignore_errors=True)
-    if left:
-        print(f"processes still alive after SIGKILL: {left}", file=sys.stderr)
-        return 1
-    print("local AT Protocol network stopped")
-    return 0
-
-
-def _main(argv: list[str]) -> int:
-    commands = {"up": cmd_up, "down": cmd_down}
-    if len(argv) != 1 or argv[0] not in commands:
-        print("usage: refnet.py up|down", file=sys.stderr)
-        return 2
-    return commands[argv[0]]()
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
