@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import sys
@@ -47,17 +48,18 @@ def cmd_up() -> int:
         print(f"network-up failed: {exc}", file=sys.stderr)
         return 1
     STATE_DIR.mkdir(parents=True, exist_ok=True)
-    state.write_text(
-        json.dumps(
-            {
-                "pgids": [s.pid for s in network.services],
-                "runDir": str(network.run_dir),
-                "ready": dict(info.raw),
-            },
-            indent=2,
+    # owner-only from the first byte: it holds the admin password and the JWT secret
+    with os.fdopen(os.open(state, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(
+            json.dumps(
+                {
+                    "pgids": [s.pid for s in network.services],
+                    "runDir": str(network.run_dir),
+                    "ready": dict(info.raw),
+                },
+                indent=2,
+            )
         )
-    )
-    state.chmod(0o600)  # it holds the admin password
     print(
         f"local AT Protocol network up in {info.startup_ms / 1000:.1f} s (logs: {network.run_dir})"
     )

@@ -243,8 +243,11 @@ def listening_sockets(pids: Iterable[int]) -> list[ListeningSocket]:
 def port_is_free(port: int) -> bool:
     """Whether a server could listen on 127.0.0.1:``port`` right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # as the servers do: connections of a stopped server lingering in TIME_WAIT do not count
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
+            probe.listen()
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 return False

@@ -19,7 +19,7 @@ from refnet import (
     ReferenceNetwork,
     Toolchain,
 )
-from refnet_procs import listening_sockets
+from refnet_procs import listening_sockets, port_is_free
 from refnet_xrpc import Account, XrpcCallError, solid_png
 
 READY_FIELDS = {
@@ -150,3 +150,17 @@ def test_solid_png_is_a_well_formed_png() -> None:
     idat_length = struct.unpack(">I", png[33:37])[0]
     pixels = zlib.decompress(png[41 : 41 + idat_length])
     assert pixels == (b"\x00" + bytes([1, 2, 3]) * 3) * 2
+
+
+def test_a_listening_port_is_taken_but_time_wait_leftovers_are_not() -> None:
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert not port_is_free(port)
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server side closes first: its end lingers in TIME_WAIT
+    client.close()
+    assert port_is_free(port)  # a restarted server (SO_REUSEADDR) could listen here again
