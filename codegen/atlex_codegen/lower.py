@@ -473,13 +473,11 @@ class _Lowerer:
             module_of[node] = (module_of[parent] if parent else ns_root) + "." + seg_names[node]
         namespaces: list[ir.Namespace] = []
         for node in sorted(nodes):
-            cls = "".join(class_name(module_segment(seg).strip("_") or "X") for seg in node)
-            cls = cls[:1].upper() + cls[1:]
+            cls = _namespace_class(node)
             namer = Namer()
             children: list[ir.Child] = []
             for child in sorted(n for n in nodes if n[:-1] == node):
-                ccls = "".join(class_name(module_segment(seg).strip("_") or "X") for seg in child)
-                ccls = ccls[:1].upper() + ccls[1:]
+                ccls = _namespace_class(child)
                 children.append(
                     ir.Child(
                         namer.take(field_name(child[-1])), module_of[child], ccls, "Async" + ccls
@@ -518,7 +516,7 @@ class _Lowerer:
         roots: list[ir.Child] = []
         namer = Namer(_client_attributes())
         for node in sorted(n for n in nodes if len(n) == 1):
-            ccls = class_name(module_segment(node[0]).strip("_") or "X")
+            ccls = _namespace_class(node)
             roots.append(
                 ir.Child(namer.take(field_name(node[0])), module_of[node], ccls, "Async" + ccls)
             )
@@ -704,6 +702,11 @@ class _Ctx:
         if not members:
             return ir.TScalar("dict")
         return ir.TUnion(tuple(members), open=not u.closed)
+
+
+def _namespace_class(node: tuple[str, ...]) -> str:
+    """``("app", "bsky", "feed")`` -> ``AppBskyFeed`` (one class per namespace module)."""
+    return "".join(class_name(module_segment(seg).strip("_") or "X") for seg in node)
 
 
 def _module_names(nsids: list[str], package: str) -> dict[str, str]:
