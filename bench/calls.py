@@ -64,15 +64,42 @@ def local_pds() -> Generator[Target, None, None]:
         yield Target(pds=network.info.pds, repo=account.did, rkey=rkey)
 
 
+RECORDED = " (recorded reply, no server)"
+
+
+def recorded_transport(target: Target) -> httpx.MockTransport:
+    """Serves the PDS's own answers to both requests from memory: what is left of a call is
+    the client's work alone, the worst case for an SDK's relative overhead."""
+    replies: dict[str, tuple[bytes, str]] = {}
+    with httpx.Client() as http:
+        for path, params in (
+            ("/xrpc/com.atproto.server.describeServer", None),
+            ("/xrpc/com.atproto.repo.getRecord", _record_params(target)),
+        ):
+            answer = http.get(target.pds + path, params=params).raise_for_status()
+            replies[path] = (answer.content, answer.headers["content-type"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body, content_type = replies[request.url.path]
+        return httpx.Response(200, content=body, headers={"content-type": content_type})
+
+    return httpx.MockTransport(handler)
+
+
+def _record_params(target: Target) -> dict[str, str]:
+    return {"repo": target.repo, "collection": "app.bsky.feed.post", "rkey": target.rkey}
+
+
 def sync_contenders(
-    target: Target, *, peers: bool
+    target: Target, *, peers: bool, transport: httpx.MockTransport | None = None
 ) -> tuple[dict[str, dict[str, Callable[[], object]]], Callable[[], None]]:
-    """Per request, the contenders; and a function closing their connections."""
-    client = atlex.Client(target.pds)
-    raw = httpx.Client()
+    """Per request, the contenders; and a function closing their connections. With
+    ``transport``, atlex and raw httpx get their answers from it (the peers sit that out)."""
+    client = atlex.Client(target.pds, transport=transport)
+    raw = httpx.Client(transport=transport)
     describe_url = f"{target.pds}/xrpc/com.atproto.server.describeServer"
     record_url = f"{target.pds}/xrpc/com.atproto.repo.getRecord"
-    record_params = {"repo": target.repo, "collection": "app.bsky.feed.post", "rkey": target.rkey}
+    record_params = _record_params(target)
     server = client.com.atproto.server
     repo = client.com.atproto.repo
 
@@ -89,6 +116,7 @@ def sync_contenders(
         ),
     }
     closers: list[Callable[[], object]] = [client.close, raw.close]
+    peers = peers and transport is None
     if peers and peer_available("atproto"):
         atproto_client: Any = importlib.import_module("atproto").Client(base_url=target.pds)
         describe["atproto"] = lambda: atproto_client.com.atproto.server.describe_server()
@@ -102,21 +130,28 @@ def sync_contenders(
         for closer in closers:
             closer()
 
-    return {"describeServer": describe, "getRecord": record}, close
+    suffix = "" if transport is None else RECORDED
+    return {f"describeServer{suffix}": describe, f"getRecord{suffix}": record}, close
 
 
-def async_run(target: Target, *, rounds: int, number: int | None) -> dict[str, dict[str, Samples]]:
+def async_run(
+    target: Target,
+    *,
+    rounds: int,
+    number: int | None,
+    transport: httpx.MockTransport | None = None,
+) -> dict[str, dict[str, Samples]]:
     describe_url = f"{target.pds}/xrpc/com.atproto.server.describeServer"
     record_url = f"{target.pds}/xrpc/com.atproto.repo.getRecord"
-    record_params = {"repo": target.repo, "collection": "app.bsky.feed.post", "rkey": target.rkey}
+    record_params = _record_params(target)
     # clients are bound to the event loop of their first request, so each batch of figures
     # gets its own pair, created lazily inside the loop interleaved_async runs
     state: dict[str, Any] = {}
 
     def clients() -> tuple[atlex.AsyncClient, httpx.AsyncClient]:
         if not state:
-            state["atlex"] = atlex.AsyncClient(target.pds)
-            state["raw"] = httpx.AsyncClient()
+            state["atlex"] = atlex.AsyncClient(target.pds, transport=transport)
+            state["raw"] = httpx.AsyncClient(transport=transport)
         return state["atlex"], state["raw"]
 
     async def atlex_describe() -> object:
@@ -135,9 +170,10 @@ def async_run(target: Target, *, rounds: int, number: int | None) -> dict[str, d
         response = await clients()[1].get(record_url, params=record_params)
         return json.loads(response.raise_for_status().content)
 
+    suffix = "" if transport is None else RECORDED
     plans: dict[str, dict[str, Callable[[], Awaitable[object]]]] = {
-        "describeServer": {"atlex": atlex_describe, "httpx + json.loads": raw_describe},
-        "getRecord": {"atlex": atlex_record, "httpx + json.loads": raw_record},
+        f"describeServer{suffix}": {"atlex": atlex_describe, "httpx + json.loads": raw_describe},
+        f"getRecord{suffix}": {"atlex": atlex_record, "httpx + json.loads": raw_record},
     }
 
     async def close() -> None:
@@ -155,13 +191,17 @@ def async_run(target: Target, *, rounds: int, number: int | None) -> dict[str, d
 
 
 def run(*, rounds: int, number: int | None = None, peers: bool = True) -> CallResult:
+    sync: dict[str, dict[str, Samples]] = {}
+    async_: dict[str, dict[str, Samples]] = {}
     with local_pds() as target:
-        plans, close = sync_contenders(target, peers=peers)
-        try:
-            sync = {
-                request: interleaved(plan, rounds=rounds, number=number, batch_s=0.3, warmup=3)
-                for request, plan in plans.items()
-            }
-        finally:
-            close()
-        return CallResult(sync=sync, async_=async_run(target, rounds=rounds, number=number))
+        for transport in (None, recorded_transport(target)):
+            plans, close = sync_contenders(target, peers=peers, transport=transport)
+            try:
+                for request, plan in plans.items():
+                    sync[request] = interleaved(
+                        plan, rounds=rounds, number=number, batch_s=0.3, warmup=3
+                    )
+            finally:
+                close()
+            async_.update(async_run(target, rounds=rounds, number=number, transport=transport))
+    return CallResult(sync=sync, async_=async_)

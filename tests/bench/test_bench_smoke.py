@@ -240,6 +240,11 @@ def test_quick_run_prints_the_table() -> None:
 def test_call_overhead_runs_against_a_local_pds() -> None:
     result = calls.run(rounds=1, number=1, peers=False)
     for table in (result.sync, result.async_):
-        assert set(table) == {"describeServer", "getRecord"}
+        assert set(table) == {
+            "describeServer",
+            "getRecord",
+            f"describeServer{calls.RECORDED}",
+            f"getRecord{calls.RECORDED}",
+        }
         for samples in table.values():
             assert set(samples) == {"atlex", "httpx + json.loads"}
