@@ -18,7 +18,8 @@ from bench.decode import peer_available
 from bench.stats import rotate
 
 CHILD = Path(__file__).resolve().parent / "_coldchild.py"
-CONTENDERS = ("atlex", "atproto", "lexrpc", "floor")
+# atlex beside the floor, so that most rounds run the pair back to back (paired differences)
+CONTENDERS = ("atlex", "floor", "atproto", "lexrpc")
 PEER_MODULES = {"atproto": "atproto", "lexrpc": "lexrpc"}
 METRICS = (
     "import_ms",
