@@ -9,30 +9,38 @@ unauthenticated one a client makes from a URL.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable
-from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
-import httpx
+import msgspec
+
+if TYPE_CHECKING:  # httpx loads on the first request, not with the client
+    import httpx
 
 __all__ = ["Agent", "AsyncAgent", "XrpcRequest"]
 
 
-@dataclass(slots=True)
-class XrpcRequest:
+class XrpcRequest(msgspec.Struct):
     """One XRPC request, before an agent gives it an origin and credentials."""
 
     method: Literal["GET", "POST"]
     path: str
     """``/xrpc/<nsid>`` plus the encoded query string, relative to the agent's service."""
-    headers: list[tuple[str, str]] = field(default_factory=lambda: [], repr=False)
+    headers: list[tuple[str, str]] = msgspec.field(default_factory=lambda: [])
     """Kept out of the repr: a caller may have put credentials in them."""
-    content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None = field(default=None, repr=False)
+    content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None = None
     replayable: bool = True
     """False when ``content`` is a one-shot stream: an agent must then never resend it."""
     timeout: float | None = None
     """Seconds for the whole request; None keeps the agent's default."""
     stream: bool = False
     """Return a response whose body is not read yet (the caller closes it)."""
+
+    def __repr__(self) -> str:
+        # headers and content stay out: a caller may have put credentials in them
+        return (
+            f"XrpcRequest(method={self.method!r}, path={self.path!r}, "
+            f"replayable={self.replayable!r}, timeout={self.timeout!r}, stream={self.stream!r})"
+        )
 
 
 @runtime_checkable

@@ -6,17 +6,22 @@ from __future__ import annotations
 import threading
 import urllib.parse
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from atlex import __version__
 from atlex._agent import XrpcRequest
+from atlex._model import lazy_module
 from atlex.errors import XrpcInternalError
+
+if TYPE_CHECKING:
+    import httpx
+else:  # importing httpx is most of a client's start-up cost: pay it on the first request
+    httpx = lazy_module("httpx")
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncServiceAgent", "ServiceAgent"]
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_TIMEOUT = (30.0, 10.0)
+"""Seconds for the whole request, and for connecting (an ``httpx.Timeout(30, connect=10)``)."""
 _USER_AGENT = f"atlex/{__version__}"
 
 
@@ -35,7 +40,7 @@ def service_origin(service: str) -> str:
 def _client_kwargs(headers: Mapping[str, str] | None) -> dict[str, Any]:
     return {
         "headers": {"user-agent": _USER_AGENT, **(headers or {})},
-        "timeout": DEFAULT_TIMEOUT,
+        "timeout": httpx.Timeout(DEFAULT_TIMEOUT[0], connect=DEFAULT_TIMEOUT[1]),
         "follow_redirects": True,  # upstream fetch uses redirect: 'follow'
     }
 

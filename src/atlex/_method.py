@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 __all__ = ["Method"]
 
 
-@dataclass(frozen=True, slots=True)
-class Method:
-    """Static description of a query or procedure, emitted by the generator.
+class Method(msgspec.Struct, frozen=True, kw_only=True):
+    """Static description of a query or procedure, emitted by the generator (a msgspec
+    Struct rather than a dataclass: hundreds are built when namespaces load).
 
     ``module`` is the dotted name of the generated type module. Depending on the flags it holds
     ``Params`` (a struct whose fields use wire names via rename), ``Input``, ``Output`` (a type:

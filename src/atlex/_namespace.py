@@ -24,29 +24,13 @@ from collections.abc import (
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-import httpx
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from atlex._agent import Agent, AsyncAgent, XrpcRequest
 from atlex._http_agent import AsyncServiceAgent, ServiceAgent
 from atlex._method import Method
-from atlex._model import Blob, LexObject
-from atlex._records import (
-    ListedRecord,
-    Pager,
-    Plan,
-    RecordPage,
-    RecordResult,
-    WriteOp,
-    apply_writes_plan,
-    delete_plan,
-    get_plan,
-    list_plan,
-    pds_options,
-    upload_blob_plan,
-    write_plan,
-)
+from atlex._model import Blob, LexObject, lazy_module
 from atlex._retry import RetryPolicy
 from atlex._xrpc import (
     BinaryBody,
@@ -66,6 +50,14 @@ from atlex._xrpc import (
     raise_for_stream,
     stream_request,
 )
+
+if TYPE_CHECKING:  # httpx loads on the first request, not with the client
+    import httpx
+
+    from atlex import _records as _rec
+    from atlex._records import ListedRecord, Plan, RecordPage, RecordResult, WriteOp
+else:  # the record helpers' logic loads on their first use, not with every client
+    _rec = lazy_module("atlex._records")
 
 __all__ = [
     "AsyncClient",
@@ -457,7 +449,7 @@ class Client(_ClientState, _SyncNode):
     # --- record helpers (logic in atlex._records) ---
 
     def _run(self, plan: Plan[_T], options: CallOptions | None) -> _T:
-        output = self._invoke(plan.method, plan.params, plan.input, pds_options(options))
+        output = self._invoke(plan.method, plan.params, plan.input, _rec.pds_options(options))
         return plan.finish(output)
 
     def _did(self) -> str:
@@ -479,7 +471,7 @@ class Client(_ClientState, _SyncNode):
         keys, ``literal:self`` records use ``"self"``; a given key is checked first.
         ``validate`` asks the PDS to validate (True), not to (False) or to decide (None).
         """
-        plan = write_plan(
+        plan = _rec.write_plan(
             record,
             new=True,
             rkey=rkey,
@@ -504,7 +496,7 @@ class Client(_ClientState, _SyncNode):
         """Read one record, typed and checked against its lexicon (LexValidationError if it
         is not valid). The result keeps the JSON as stored: pass it to :meth:`put` to write it
         back without losing fields the local lexicons do not define."""
-        plan = get_plan(record_type, rkey=rkey, repo=repo, cid=cid, did=self._did)
+        plan = _rec.get_plan(record_type, rkey=rkey, repo=repo, cid=cid, did=self._did)
         return self._run(plan, options)
 
     def put(
@@ -526,7 +518,7 @@ class Client(_ClientState, _SyncNode):
         e.g. ``result.cid``) makes the write fail with ``InvalidSwapError`` if the record
         changed meanwhile.
         """
-        plan = write_plan(
+        plan = _rec.write_plan(
             record,
             new=False,
             rkey=rkey,
@@ -550,7 +542,7 @@ class Client(_ClientState, _SyncNode):
         options: CallOptions | None = None,
     ) -> _delete_record.Output:
         """Delete the ``record_type`` record at ``rkey`` (succeeds if it does not exist)."""
-        plan = delete_plan(
+        plan = _rec.delete_plan(
             record_type,
             rkey=rkey,
             swap_record=swap_record,
@@ -573,7 +565,7 @@ class Client(_ClientState, _SyncNode):
 
         client.apply_writes([Create(post), Update(got), Delete(like.Record, rkey=k)])
         """
-        plan = apply_writes_plan(
+        plan = _rec.apply_writes_plan(
             writes,
             validate=validate,
             swap_commit=swap_commit,
@@ -588,7 +580,7 @@ class Client(_ClientState, _SyncNode):
     ) -> Blob:
         """Upload ``data`` (bytes, a binary file or an iterator of chunks) and return the
         :class:`Blob` reference to embed in a record."""
-        return self._run(upload_blob_plan(data, mime_type), options)
+        return self._run(_rec.upload_blob_plan(data, mime_type), options)
 
     def list_all(
         self,
@@ -601,7 +593,7 @@ class Client(_ClientState, _SyncNode):
     ) -> Iterator[ListedRecord[_R]]:
         """Every record of the collection, page after page (``limit`` per page), each marked
         valid or invalid. Stops at the last page, or if the server repeats a cursor."""
-        pager = Pager(record_type, repo=repo, limit=limit, reverse=reverse, did=self._did)
+        pager = _rec.Pager(record_type, repo=repo, limit=limit, reverse=reverse, did=self._did)
         while (plan := pager.next_plan()) is not None:
             yield from pager.feed(self._run(plan, options))
 
@@ -617,7 +609,7 @@ class Client(_ClientState, _SyncNode):
     ) -> RecordPage[_R]:
         """One page of the collection: each item typed and marked ``valid``, or kept raw with
         its ``error`` (like upstream ``list``); ``page.cursor`` fetches the next."""
-        plan = list_plan(
+        plan = _rec.list_plan(
             record_type, repo=repo, limit=limit, cursor=cursor, reverse=reverse, did=self._did
         )
         return self._run(plan, options)
@@ -789,7 +781,7 @@ class AsyncClient(_ClientState, _AsyncNode):
     # --- record helpers (logic in atlex._records) ---
 
     async def _run(self, plan: Plan[_T], options: CallOptions | None) -> _T:
-        output = await self._invoke(plan.method, plan.params, plan.input, pds_options(options))
+        output = await self._invoke(plan.method, plan.params, plan.input, _rec.pds_options(options))
         return plan.finish(output)
 
     def _did(self) -> str:
@@ -806,7 +798,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         options: CallOptions | None = None,
     ) -> _create_record.Output:
         """See :meth:`Client.create`."""
-        plan = write_plan(
+        plan = _rec.write_plan(
             record,
             new=True,
             rkey=rkey,
@@ -829,7 +821,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         options: CallOptions | None = None,
     ) -> RecordResult[_R]:
         """See :meth:`Client.get`."""
-        plan = get_plan(record_type, rkey=rkey, repo=repo, cid=cid, did=self._did)
+        plan = _rec.get_plan(record_type, rkey=rkey, repo=repo, cid=cid, did=self._did)
         return await self._run(plan, options)
 
     async def put(
@@ -844,7 +836,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         options: CallOptions | None = None,
     ) -> _put_record.Output:
         """See :meth:`Client.put`."""
-        plan = write_plan(
+        plan = _rec.write_plan(
             record,
             new=False,
             rkey=rkey,
@@ -868,7 +860,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         options: CallOptions | None = None,
     ) -> _delete_record.Output:
         """See :meth:`Client.delete`."""
-        plan = delete_plan(
+        plan = _rec.delete_plan(
             record_type,
             rkey=rkey,
             swap_record=swap_record,
@@ -888,7 +880,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         options: CallOptions | None = None,
     ) -> _apply_writes.Output:
         """See :meth:`Client.apply_writes`."""
-        plan = apply_writes_plan(
+        plan = _rec.apply_writes_plan(
             writes,
             validate=validate,
             swap_commit=swap_commit,
@@ -902,7 +894,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         self, data: BinaryInput, mime_type: str, *, options: CallOptions | None = None
     ) -> Blob:
         """See :meth:`Client.upload_blob`."""
-        return await self._run(upload_blob_plan(data, mime_type), options)
+        return await self._run(_rec.upload_blob_plan(data, mime_type), options)
 
     async def list_all(
         self,
@@ -914,7 +906,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         options: CallOptions | None = None,
     ) -> AsyncIterator[ListedRecord[_R]]:
         """See :meth:`Client.list_all` (``async for`` the items)."""
-        pager = Pager(record_type, repo=repo, limit=limit, reverse=reverse, did=self._did)
+        pager = _rec.Pager(record_type, repo=repo, limit=limit, reverse=reverse, did=self._did)
         while (plan := pager.next_plan()) is not None:
             for item in pager.feed(await self._run(plan, options)):
                 yield item
@@ -930,7 +922,7 @@ class AsyncClient(_ClientState, _AsyncNode):
         options: CallOptions | None = None,
     ) -> RecordPage[_R]:
         """See :meth:`Client.list`."""
-        plan = list_plan(
+        plan = _rec.list_plan(
             record_type, repo=repo, limit=limit, cursor=cursor, reverse=reverse, did=self._did
         )
         return await self._run(plan, options)

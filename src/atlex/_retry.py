@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
 
 import msgspec
 
@@ -78,6 +77,8 @@ def delay_from_headers(
             wait = float(text)
         else:
             try:
+                from email.utils import parsedate_to_datetime  # 20 ms to import: only when used
+
                 wait = parsedate_to_datetime(text).timestamp() - now()
             except (TypeError, ValueError, IndexError):
                 wait = None

@@ -29,7 +29,6 @@ from __future__ import annotations
 import re
 import threading
 import types
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin, overload
 
 import msgspec
@@ -85,8 +84,7 @@ def _relocate(err: msgspec.ValidationError, path: str) -> SchemaMismatchError:
 # Per-type analysis, cached
 
 
-@dataclass(frozen=True, slots=True)
-class _StructField:
+class _StructField(msgspec.Struct, frozen=True):
     name: str
     encode_name: str
     type: Any
@@ -95,8 +93,7 @@ class _StructField:
     single: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _StructPlan:
+class _StructPlan(msgspec.Struct, frozen=True):
     cls: type[msgspec.Struct]
     strict_leaf: bool
     """Never split: forbid_unknown_fields (Bytes, CidLink) or array_like structs."""
@@ -106,8 +103,7 @@ class _StructPlan:
     fields: tuple[_StructField, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _TypePlan:
+class _TypePlan(msgspec.Struct, frozen=True):
     target: Any
     """The type without ``UnsetType`` (a slice that exists is never UNSET)."""
     native: msgspec.json.Decoder[Any]
