@@ -47,6 +47,7 @@ def _env() -> jinja2.Environment:
     return env
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TOKEN = re.compile(
     r"(?<![A-Za-z0-9_.])(?:_t\.|_m\.|_rt\.|_errors\.|_ns\.|_(?:"
     + "|".join(_BUILTIN_ALIASES)
@@ -128,17 +129,9 @@ def _has_open_union(t: ir.TypeExpr) -> bool:
 
 def docstring(text: str, indent: str = "") -> str:
     """A triple-quoted literal whose value is exactly ``text`` (minus trailing spaces)."""
-    out: list[str] = []
-    for ch in text.replace("\r\n", "\n"):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n" or ch == "\t":
-            out.append(ch)
-        elif ord(ch) < 32 or ch == "\x7f":
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    body = "".join(out)
+    body = text.replace("\r\n", "\n").replace("\\", "\\\\")
+    # control characters (but newline and tab) become escapes: nothing can end the literal
+    body = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", body)
     body = "\n".join(line.rstrip() for line in body.split("\n")).strip()
     body = body.replace('"""', '\\"\\"\\"')
     if body.endswith('"'):

@@ -12,10 +12,13 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from atlex.session import SessionData, SessionDataError
+if TYPE_CHECKING:  # the session (and httpx) load only for the commands that use them
+    from atlex.session import SessionData
+
 
 __all__ = ["CONFIG_DIR_ENV", "SessionStore", "SessionStoreError", "config_dir"]
 
@@ -51,6 +54,8 @@ class SessionStore:
             text = self.path.read_bytes()
         except OSError as exc:
             raise SessionStoreError(f"cannot read {self.path}: {exc.strerror}") from None
+        from atlex.session import SessionData, SessionDataError
+
         try:
             return SessionData.from_json(text)
         except SessionDataError as exc:

@@ -121,3 +121,26 @@ def test_stub_arguments_never_shadow_reserved_ones(hostile: GeneratedSet) -> Non
     assert isinstance(child, property)
     assert callable(hostile.module("_ns.test.hostile.ns").TestHostileNs.thing_)
     assert isinstance(inspect.getattr_static(client_mod.Client, "client"), property)
+
+
+def test_docstring_literals_hold_exactly_their_text() -> None:
+    import ast
+
+    from atlex_codegen.render import docstring
+
+    samples = [
+        'ends with a quote"',
+        'triple """ and \'\'\' and """"""" quotes',
+        "back\\slash at the end\\",
+        "control \x00 \x07 \x0c \x1b \x7f and a lone \r carriage return",
+        "line one\n# not a comment\n\tindented\n\n\\N{BULLET} is not an escape",
+        "{{ jinja }} {% if %} and \u2028 a line separator",
+    ]
+    for text in samples:
+        literal = docstring(text, "    ")
+        value = ast.literal_eval(literal)
+        expected = "\n".join(line.rstrip() for line in text.split("\n")).strip()
+        assert [ln.strip() for ln in value.split("\n") if ln.strip()] == [
+            ln.strip() for ln in expected.split("\n") if ln.strip()
+        ], (text, literal)
+        assert "\x00" not in literal and "\r" not in literal
