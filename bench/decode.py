@@ -91,6 +91,10 @@ class DecodeResult:
     unknown_embeds: int
     clean: dict[str, Samples]
     unknown: dict[str, Samples]
+    captured: dict[str, Samples] | None = None
+    """The same contenders on a response captured from the local AppView (bench/capture.py)."""
+    captured_bytes: int = 0
+    captured_items: int = 0
 
 
 def check_accepted(body: bytes, *, peers: bool = True) -> None:
@@ -103,13 +107,27 @@ def check_accepted(body: bytes, *, peers: bool = True) -> None:
 
 
 def run(
-    *, rounds: int, number: int | None = None, items: int = fixture.ITEMS, peers: bool = True
+    *,
+    rounds: int,
+    number: int | None = None,
+    items: int = fixture.ITEMS,
+    peers: bool = True,
+    captured: bytes | None = None,
 ) -> DecodeResult:
     clean = fixture.build(items=items)
     unknown = fixture.build(items=items, unknown_share=0.1)
     check_accepted(clean, peers=peers)
     check_accepted(unknown, peers=peers)
+    captured_samples: dict[str, Samples] | None = None
+    if captured is not None:
+        check_accepted(captured, peers=peers)
+        captured_samples = interleaved(
+            contenders(captured, peers=peers), rounds=rounds, number=number, warmup=3
+        )
     return DecodeResult(
+        captured=captured_samples,
+        captured_bytes=len(captured or b""),
+        captured_items=len(msgspec.json.decode(captured)["feed"]) if captured else 0,
         items=items,
         clean_bytes=len(clean),
         unknown_bytes=len(unknown),

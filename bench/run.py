@@ -11,6 +11,7 @@ that atlex and the peers run on the same interpreter.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import time
@@ -19,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import calls, coldstart, decode, fixture, generation, report
+from bench import calls, capture, coldstart, decode, fixture, generation, report
 
 PARTS = ("decode", "cold", "gen", "calls")
+CAPTURED = Path(__file__).resolve().parents[1] / ".cache" / "bench" / "captured.json"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class Plan:
     gen_rounds: int
     call_rounds: int
     call_number: int | None
+    capture: bool = True
+    """Seed the local AppView and decode a captured timeline too (needs network-install)."""
+    captured: Path | None = None
+    """A timeline captured earlier, instead of capturing now."""
 
     @staticmethod
     def full() -> Plan:
@@ -53,6 +59,7 @@ class Plan:
             gen_rounds=1,
             call_rounds=1,
             call_number=2,
+            capture=False,
         )
 
 
@@ -63,9 +70,7 @@ def _log(text: str) -> None:
 def measure(parts: list[str], plan: Plan, *, peers: bool) -> list[report.Row]:
     rows: list[report.Row] = []
     steps: dict[str, Callable[[], list[report.Row]]] = {
-        "decode": lambda: report.decode_rows(
-            decode.run(rounds=plan.decode_rounds, items=plan.decode_items, peers=peers)
-        ),
+        "decode": lambda: _decode(plan, peers, rows),
         "cold": lambda: _cold(plan, peers),
         "gen": lambda: report.gen_rows(generation.run(rounds=plan.gen_rounds, peers=peers)),
         "calls": lambda: report.call_rows(
@@ -85,6 +90,35 @@ def measure(parts: list[str], plan: Plan, *, peers: bool) -> list[report.Row]:
     return rows
 
 
+def _captured(plan: Plan, rows: list[report.Row]) -> bytes | None:
+    """The AppView-captured timeline: from ``plan.captured`` if given, else captured now
+    (``plan.capture``); a failed capture leaves a FAILED row and the synthetic figures."""
+    if plan.captured is not None:
+        return plan.captured.read_bytes()
+    if not plan.capture:
+        return None
+    started = time.monotonic()
+    _log("bench: seeding the local AppView and capturing a timeline ...")
+    try:
+        body = capture.capture(log=_log)
+    except Exception as exc:  # the network is optional for the other figures
+        traceback.print_exc()
+        rows.append(report.Row("capture: FAILED", f"{type(exc).__name__}: {exc}"[:200]))
+        return None
+    CAPTURED.parent.mkdir(parents=True, exist_ok=True)
+    CAPTURED.write_bytes(body)
+    _log(f"bench: captured {len(body):,} bytes in {time.monotonic() - started:.0f} s ({CAPTURED})")
+    return body
+
+
+def _decode(plan: Plan, peers: bool, rows: list[report.Row]) -> list[report.Row]:
+    captured = _captured(plan, rows)
+    result = decode.run(
+        rounds=plan.decode_rounds, items=plan.decode_items, peers=peers, captured=captured
+    )
+    return report.decode_rows(result)
+
+
 def _cold(plan: Plan, peers: bool) -> list[report.Row]:
     with tempfile.TemporaryDirectory(prefix="atlex-bench-") as tmp:
         path = Path(tmp) / "timeline.json"
@@ -102,13 +136,21 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}"
     )
     parser.add_argument("--out", type=Path, help="also write the table (and machine) here")
+    parser.add_argument(
+        "--no-capture", action="store_true", help="skip the timeline captured from the AppView"
+    )
+    parser.add_argument("--captured", type=Path, help="use this captured timeline instead")
     args = parser.parse_args(argv)
     parts = [part.strip() for part in args.only.split(",") if part.strip()]
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         parser.error(f"unknown part(s) {unknown}; choose from {list(PARTS)}")
     started = time.monotonic()
-    rows = measure(parts, Plan.quick() if args.quick else Plan.full(), peers=not args.no_peers)
+    plan = Plan.quick() if args.quick else Plan.full()
+    plan = dataclasses.replace(
+        plan, capture=plan.capture and not args.no_capture, captured=args.captured
+    )
+    rows = measure(parts, plan, peers=not args.no_peers)
     text = (
         f"{report.table(rows)}\n\n"
         "Figures are medians over rounds; ratios are medians of per-round ratios (contenders run "

@@ -19,7 +19,7 @@ from bench.generation import GenResult
 
 import atlex
 from atlex.lex.app.bsky.feed import get_timeline
-from bench import calls, fixture, report, stats
+from bench import calls, capture, fixture, report, stats
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -248,3 +248,22 @@ def test_call_overhead_runs_against_a_local_pds() -> None:
         }
         for samples in table.values():
             assert set(samples) == {"atlex", "httpx + json.loads"}
+
+
+@pytest.mark.network
+def test_capture_seeds_the_appview_and_returns_a_timeline_every_decoder_accepts() -> None:
+    body = capture.capture(items=10, log=lambda _line: None)
+    output = msgspec.json.decode(body, type=get_timeline.Output)  # every member known
+    assert len(output.feed) >= 8
+    kinds = _embed_types(body)
+    for kind in (
+        "app.bsky.embed.images#view",
+        "app.bsky.embed.external#view",
+        "app.bsky.embed.record#view",
+        "app.bsky.embed.recordWithMedia#view",
+        "app.bsky.richtext.facet#mention",
+        "app.bsky.feed.defs#reasonRepost",
+    ):
+        assert kinds[kind] > 0, kind
+    assert set(contenders(body, peers=False)) == {"atlex", "json.loads", "msgspec untyped"}
+    assert isinstance(contenders(body, peers=False)["atlex"](), get_timeline.Output)
