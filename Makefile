@@ -40,7 +40,7 @@ lint: $(STAMP) ## ruff over the source, the generator and the tests
 
 .PHONY: typecheck
 typecheck: gen ## pyright --strict over src/atlex (generated tree included)
-	$(VENV)/bin/pyright
+	$(VENV)/bin/pyright -p .
 
 .PHONY: test
 test: gen network-install ## Everything: lint, typecheck, unit, codegen, conformance and network tests
