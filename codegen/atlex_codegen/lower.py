@@ -774,18 +774,24 @@ def _classes(t: ir.TypeExpr) -> Iterator[ir.TClass]:
 
 
 def _unions_in(x: Any) -> Iterator[s.UnionSchema]:
-    """Every union schema nested anywhere in a def."""
+    """Every union schema nested anywhere in a def (walking only where schemas can nest)."""
     if isinstance(x, s.UnionSchema):
         yield x
-    elif isinstance(x, msgspec.Struct):
-        for name in x.__struct_fields__:  # (structs.fields() would re-evaluate annotations)
-            yield from _unions_in(getattr(x, name))
-    elif isinstance(x, dict):
-        for v in x.values():  # pyright: ignore[reportUnknownVariableType]
-            yield from _unions_in(v)
-    elif isinstance(x, list):
-        for v in x:  # pyright: ignore[reportUnknownVariableType]
-            yield from _unions_in(v)
+    elif isinstance(x, s.ObjectSchema | s.ParamsSchema):
+        for prop in x.properties.values():
+            yield from _unions_in(prop)
+    elif isinstance(x, s.ArraySchema):
+        yield from _unions_in(x.items)
+    elif isinstance(x, s.RecordSchema):
+        yield from _unions_in(x.record)
+    elif isinstance(x, s.QuerySchema | s.ProcedureSchema | s.SubscriptionSchema):
+        yield from _unions_in(x.parameters)
+        if isinstance(x, s.ProcedureSchema) and isinstance(x.input, s.Body):
+            yield from _unions_in(x.input.schema)
+        if not isinstance(x, s.SubscriptionSchema) and isinstance(x.output, s.Body):
+            yield from _unions_in(x.output.schema)
+        if isinstance(x, s.SubscriptionSchema) and isinstance(x.message, s.Message):
+            yield from _unions_in(x.message.schema)
 
 
 def _order_structs(module: str, structs: list[ir.Struct]) -> tuple[ir.Struct, ...]:

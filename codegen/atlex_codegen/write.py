@@ -44,9 +44,12 @@ def write_files(
         written.append(rel)
         if not check:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+            if path.exists():  # replace atomically: an importer never sees half a module
+                tmp = path.with_name(path.name + ".tmp")
+                tmp.write_bytes(data)
+                tmp.replace(path)
+            else:
+                path.write_bytes(data)
     removed: list[str] = []
     root = out / Path(*package.split("."))
     if root.is_dir():
