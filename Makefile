@@ -35,8 +35,8 @@ gen: lexicons ## Generate src/atlex/lex from the upstream lexicon set
 
 .PHONY: lint
 lint: $(STAMP) ## ruff over the source, the generator and the tests
-	$(VENV)/bin/ruff check src codegen tests
-	$(VENV)/bin/ruff format --check src codegen tests
+	$(VENV)/bin/ruff check src codegen tests bench demo
+	$(VENV)/bin/ruff format --check src codegen tests bench demo
 
 .PHONY: typecheck
 typecheck: gen ## pyright --strict over src/atlex (generated tree included)
