@@ -149,6 +149,27 @@ class _ClientState(_Node):
     def _owner(self) -> Any:
         return self
 
+    @property
+    def agent(self) -> Agent | AsyncAgent:
+        """The agent requests go through (each client narrows the type)."""
+        raise NotImplementedError
+
+    @property
+    def did(self) -> str | None:
+        """The authenticated account's DID, if the agent has one."""
+        return self.agent.did
+
+    @property
+    def assert_did(self) -> str:
+        """The DID, or RuntimeError when the client is not authenticated."""
+        did = self.agent.did
+        if did is None:
+            raise _not_authenticated()
+        return did
+
+    def _did(self) -> str:
+        return self.assert_did
+
     def _init_state(
         self,
         headers: Mapping[str, str] | None,
@@ -382,19 +403,6 @@ class Client(_ClientState, _SyncNode):
     def agent(self) -> Agent:
         return self._agent
 
-    @property
-    def did(self) -> str | None:
-        """The authenticated account's DID, if the agent has one."""
-        return self._agent.did
-
-    @property
-    def assert_did(self) -> str:
-        """The DID, or RuntimeError when the client is not authenticated."""
-        did = self._agent.did
-        if did is None:
-            raise _not_authenticated()
-        return did
-
     def call(
         self,
         nsid: str,
@@ -451,9 +459,6 @@ class Client(_ClientState, _SyncNode):
     def _run(self, plan: Plan[_T], options: CallOptions | None) -> _T:
         output = self._invoke(plan.method, plan.params, plan.input, _rec.pds_options(options))
         return plan.finish(output)
-
-    def _did(self) -> str:
-        return self.assert_did
 
     def create(
         self,
@@ -722,19 +727,6 @@ class AsyncClient(_ClientState, _AsyncNode):
     def agent(self) -> AsyncAgent:
         return self._agent
 
-    @property
-    def did(self) -> str | None:
-        """The authenticated account's DID, if the agent has one."""
-        return self._agent.did
-
-    @property
-    def assert_did(self) -> str:
-        """The DID, or RuntimeError when the client is not authenticated."""
-        did = self._agent.did
-        if did is None:
-            raise _not_authenticated()
-        return did
-
     async def call(
         self,
         nsid: str,
@@ -783,9 +775,6 @@ class AsyncClient(_ClientState, _AsyncNode):
     async def _run(self, plan: Plan[_T], options: CallOptions | None) -> _T:
         output = await self._invoke(plan.method, plan.params, plan.input, _rec.pds_options(options))
         return plan.finish(output)
-
-    def _did(self) -> str:
-        return self.assert_did
 
     async def create(
         self,
