@@ -7,8 +7,8 @@ follows sorted NSIDs and document order, so the result is deterministic.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
@@ -218,7 +218,7 @@ class _Lowerer:
             elif isinstance(d, s.RecordSchema):
                 rdesc = desc or _desc(d.record)
                 struct = self._struct(ctx.at(".record"), sym.name, d.record, lex_id, lex_id, rdesc)
-                state.structs.append(msgspec_replace(struct, record_key=d.key))
+                state.structs.append(replace(struct, record_key=d.key))
             elif isinstance(d, s.QuerySchema | s.ProcedureSchema):
                 stubs.append(self._method(ctx, d, state, errors))
             elif isinstance(d, s.SubscriptionSchema):
@@ -485,7 +485,7 @@ class _Lowerer:
                 )
             node_stubs: list[ir.Stub] = []
             for stub in sorted(by_group.get(node, []), key=lambda st: st.nsid):
-                node_stubs.append(msgspec_replace(stub, name=namer.take(stub.name)))
+                node_stubs.append(replace(stub, name=namer.take(stub.name)))
             type_modules = sorted(
                 {st.type_module for st in node_stubs}
                 | {
@@ -497,9 +497,7 @@ class _Lowerer:
             )
             imports = self.import_aliases(type_modules)
             alias_of = {imp.module: imp.alias for imp in imports}
-            node_stubs = [
-                msgspec_replace(st, type_alias=alias_of[st.type_module]) for st in node_stubs
-            ]
+            node_stubs = [replace(st, type_alias=alias_of[st.type_module]) for st in node_stubs]
             rel = module_of[node].split(".")
             namespaces.append(
                 ir.Namespace(
@@ -814,13 +812,3 @@ def _order_structs(module: str, structs: list[ir.Struct]) -> tuple[ir.Struct, ..
     for st in structs:
         visit(st)
     return tuple(done.values())
-
-
-def msgspec_replace(obj: Any, **changes: Any) -> Any:
-    """dataclasses.replace for the frozen IR dataclasses."""
-    import dataclasses
-
-    return dataclasses.replace(obj, **changes)
-
-
-_: Callable[..., Any] = lower
