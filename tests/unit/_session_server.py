@@ -1,4 +1,5 @@
-"""A small in-process entryway + PDS for session tests (served through httpx.MockTransport).
+"""A small entryway + PDS for session tests (in process through httpx.MockTransport, or over
+real sockets through ``_real_server``).
 
 It stands in for what the reference PDS cannot do (email 2FA, a DID document naming another
 host, an entryway that goes away) and answers with the reference PDS's exact error bodies
@@ -20,6 +21,7 @@ import httpx
 
 ENTRYWAY = "http://entryway.test"
 PDS = "http://pds.test"
+OTHER_PDS = "http://other-pds.test"
 PASSWORD = "password123"
 TWO_FACTOR_TOKEN = "2fa-token"
 
@@ -33,22 +35,36 @@ class Account:
     two_factor: bool = False
 
 
+_SAME_AS_PDS = "<the pds URL>"
+"""Default of ``FakeAtproto.did_doc_pds``: replaced by ``FakeAtproto.pds`` on construction."""
+
+
 @dataclass
 class Seen:
     """One request the server received (for routing assertions)."""
 
     host: str
+    """Host of the server that received it, with the port when the URL names one."""
     nsid: str
     authorization: str | None
 
 
 @dataclass
 class FakeAtproto:
-    """Entryway (``entryway.test``) and PDS (``pds.test``) sharing one in-memory token store."""
+    """Entryway and PDS sharing one in-memory token store.
+
+    Requests are dispatched by the host (and port) of their URL: ``entryway`` answers the
+    session methods, ``pds`` (and ``OTHER_PDS``) the ``app.example.*`` calls.
+    """
 
     accounts: list[Account] = field(default_factory=lambda: [])
-    did_doc_pds: str | None = PDS
-    """``serviceEndpoint`` of the ``#atproto_pds`` entry of the DID document (None: no didDoc)."""
+    did_doc_pds: str | None = _SAME_AS_PDS
+    """``serviceEndpoint`` of the ``#atproto_pds`` entry of the DID document (None: no didDoc);
+    ``pds`` unless given."""
+    entryway: str = ENTRYWAY
+    """Base URL of the login service."""
+    pds: str = PDS
+    """Base URL of the PDS."""
     refresh_has_did_doc: bool = False
     """refreshSession omits didDoc and email (as the upstream test server) unless set."""
     entryway_down: bool = False
@@ -71,6 +87,10 @@ class FakeAtproto:
     """Every token ever handed out (to check none leaks into a message)."""
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.did_doc_pds == _SAME_AS_PDS:
+            self.did_doc_pds = self.pds
 
     # -- set-up and controls -----------------------------------------------------------------
 
@@ -109,19 +129,19 @@ class FakeAtproto:
         return self.handle(request)
 
     def _is_expired(self, request: httpx.Request) -> bool:
-        return _bearer(request) in self.expired and request.url.host == "pds.test"
+        return _bearer(request) in self.expired and _host(request.url) == _host(self.pds)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
+        host = _host(request.url)
         nsid = request.url.path.removeprefix("/xrpc/")
         with self._lock:
             self.calls[nsid] += 1
             self.seen.append(Seen(host, nsid, request.headers.get("authorization")))
-            if host == "entryway.test":
+            if host == _host(self.entryway):
                 if self.entryway_down:
                     raise httpx.ConnectError("connection refused", request=request)
                 return self._entryway(nsid, request)
-            if host == "pds.test" or host == "other-pds.test":
+            if host in (_host(self.pds), _host(OTHER_PDS)):
                 return self._pds(nsid, request)
             raise httpx.ConnectError(f"unknown host {host}", request=request)
 
@@ -182,7 +202,7 @@ class FakeAtproto:
             message = request.url.params.get("message") or (
                 json.loads(request.content)["message"] if request.content else ""
             )
-            return _json(200, {"did": account.did, "message": message, "host": request.url.host})
+            return _json(200, {"did": account.did, "message": message, "host": _host(request.url)})
         return _error(400, "InvalidRequest", f"No service configured for {nsid}")
 
     def _create_session(self, body: dict[str, Any]) -> httpx.Response:
@@ -253,6 +273,11 @@ class FakeAtproto:
         if did is None:
             return None, _error(400, "ExpiredToken", "Token has been revoked")
         return self._account(did), httpx.Response(200)
+
+
+def _host(url: httpx.URL | str) -> str:
+    """``host`` or ``host:port`` (as the URL spells it): what tells the two servers apart."""
+    return httpx.URL(url).netloc.decode("ascii")
 
 
 def _bearer(request: httpx.Request) -> str | None:
