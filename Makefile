@@ -48,6 +48,10 @@ test: gen network-install ## Everything: lint, typecheck, unit, codegen, conform
 	$(MAKE) typecheck
 	$(PY) -m pytest
 
+.PHONY: wheel
+wheel: gen ## Build the wheel into dist/ (generated bindings included: users need no Node)
+	$(PY) -m pip wheel --quiet --no-deps -w dist .
+
 .PHONY: clean
 clean: ## Remove build output (keeps .venv and pulled lexicons)
 	rm -rf src/atlex/lex build dist .pytest_cache .ruff_cache
