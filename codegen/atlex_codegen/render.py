@@ -312,14 +312,7 @@ def _render_namespace(env: jinja2.Environment, header: str, n: ir.Namespace) -> 
         used_modules.add(c.module)
         return f"{alias_of[c.module]}.{c.name}"
 
-    child_imports: list[tuple[str, str, str]] = []
-    children: list[dict[str, str]] = []
-    for i, c in enumerate(n.children):
-        parent, _, leaf = c.module.rpartition(".")
-        alias = f"_child{i}"
-        child_imports.append((parent, leaf, alias))
-        children.append({"attr": c.attr, "module": repr(c.module), "cls": c.cls,
-                         "async_cls": c.async_cls, "alias": alias})  # fmt: skip
+    child_imports, children = _child_views(n.children, "_child")
     stubs = [_stub_view(st, ref, usage) for st in n.stubs]
     first_party = ["from atlex import _namespace as _ns"]
     if "_rt" in usage.names:
@@ -400,6 +393,21 @@ def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: _Usage) -> d
     }
 
 
+def _child_views(
+    children: tuple[ir.Child, ...], prefix: str
+) -> tuple[list[tuple[str, str, str]], list[dict[str, str]]]:
+    """Type-checking imports and template views for child namespace properties."""
+    imports: list[tuple[str, str, str]] = []
+    views: list[dict[str, str]] = []
+    for i, c in enumerate(children):
+        parent, _, leaf = c.module.rpartition(".")
+        alias = f"{prefix}{i}"
+        imports.append((parent, leaf, alias))
+        views.append({"attr": c.attr, "module": repr(c.module), "cls": c.cls,
+                      "async_cls": c.async_cls, "alias": alias})  # fmt: skip
+    return imports, views
+
+
 def _quote_if_classes(text: str, t: ir.TypeExpr) -> str:
     return repr(text) if _classes(t) else text
 
@@ -408,14 +416,7 @@ def _quote_if_classes(text: str, t: ir.TypeExpr) -> str:
 
 
 def _render_client(env: jinja2.Environment, header: str, package: str, c: ir.ClientModule) -> str:
-    roots: list[dict[str, str]] = []
-    imports: list[tuple[str, str, str]] = []
-    for i, r in enumerate(c.roots):
-        parent, _, leaf = r.module.rpartition(".")
-        alias = f"_root{i}"
-        imports.append((parent, leaf, alias))
-        roots.append({"attr": r.attr, "module": repr(r.module), "cls": r.cls,
-                      "async_cls": r.async_cls, "alias": alias})  # fmt: skip
+    imports, roots = _child_views(c.roots, "_root")
     return env.get_template("client.py.jinja").render(
         header=header,
         doc=docstring(f"Typed clients for the ``{package}`` bindings."),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import msgspec
 import pytest
 
 from atlex_codegen.pipeline import Generation, generate
@@ -54,3 +55,15 @@ def pulled_set(name: str) -> Path:
     if not path.is_dir():
         pytest.fail(f"lexicon set {name!r} is missing: run `make lexicons` first")
     return path
+
+
+def own_structs(modules: list[ModuleType]) -> list[type[msgspec.Struct]]:
+    """The msgspec classes each module defines itself (not the ones it imports)."""
+    return [
+        value
+        for mod in modules
+        for value in vars(mod).values()
+        if isinstance(value, type)
+        and issubclass(value, msgspec.Struct)
+        and value.__module__ == mod.__name__
+    ]
