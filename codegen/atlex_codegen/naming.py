@@ -12,7 +12,15 @@ from functools import cache
 
 import msgspec
 
-__all__ = ["Namer", "camel_of", "class_name", "constant_name", "field_name", "module_segment"]
+__all__ = [
+    "CLIENT_ATTRIBUTES",
+    "Namer",
+    "camel_of",
+    "class_name",
+    "constant_name",
+    "field_name",
+    "module_segment",
+]
 
 _NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
 _CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
@@ -97,3 +105,37 @@ class Namer:
 
     def __contains__(self, name: str) -> bool:
         return name in self._taken
+
+
+# Public attributes of the runtime's Client / AsyncClient: a root namespace (``client.app``) must
+# not hide one. Written here so that generating needs no runtime import;
+# tests/codegen/test_reserved_names.py fails when the clients gain a name missing from this list.
+CLIENT_ATTRIBUTES = frozenset(
+    {
+        "aclose",
+        "add_labelers",
+        "agent",
+        "app_labelers",
+        "apply_writes",
+        "assert_did",
+        "call",
+        "clear_labelers",
+        "close",
+        "configure",
+        "create",
+        "delete",
+        "did",
+        "get",
+        "headers",
+        "labelers",
+        "list",
+        "list_all",
+        "proxy",
+        "put",
+        "set_labelers",
+        "stream",
+        "upload_blob",
+        "validate_request",
+        "validate_response",
+    }
+)

@@ -314,9 +314,8 @@ def _render_namespace(env: jinja2.Environment, header: str, n: ir.Namespace) -> 
 
     child_imports, children = _child_views(n.children, "_child")
     stubs = [_stub_view(st, ref, usage) for st in n.stubs]
-    first_party = ["from atlex import _namespace as _ns"]
-    if "_rt" in usage.names:
-        first_party.append("from atlex import _rt")
+    facades = "_ns, _rt" if "_rt" in usage.names else "_ns"
+    first_party = [f"from atlex import {facades}"]
     return env.get_template("namespace.py.jinja").render(
         header=header,
         doc=docstring(f"Calls in the ``{n.nsid}`` namespace."),
