@@ -68,3 +68,34 @@ def test_the_facades_import_no_client_eagerly() -> None:
     }
     assert "atlex._client" not in eager
     assert not {t for t in eager if t.startswith(GENERATED)}
+
+
+CLI = "atlex.cli"
+# The command line's modules that run the generator; they import it when a command runs.
+GENERATOR_COMMANDS = {"atlex.cli._gen", "atlex.cli._lexicons", "atlex.cli._lexicons_install"}
+CLI_ONLY = {"click", "jinja2", "atlex_codegen"}
+
+
+def _top(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_cli_imports_the_generator_only_inside_gen_and_lexicons() -> None:
+    strays = sorted(
+        f"{imp.importer}:{imp.line} imports {imp.target} ({imp.where})"
+        for imp in package_imports(SRC, CLI)
+        if _top(imp.target) == "atlex_codegen"
+        and (imp.importer not in GENERATOR_COMMANDS or imp.where == "module")
+    )
+    assert not strays, "\n".join(strays)
+
+
+def test_runtime_imports_no_cli_library() -> None:
+    """``pip install atlex`` has no click, jinja2 or generator; dnspython only lazily."""
+    strays = sorted(
+        f"{imp.importer}:{imp.line} imports {imp.target} ({imp.where})"
+        for imp in package_imports(SRC, "atlex")
+        if not (imp.importer + ".").startswith(CLI + ".")
+        and (_top(imp.target) in CLI_ONLY or (_top(imp.target) == "dns" and imp.where == "module"))
+    )
+    assert not strays, "\n".join(strays)
