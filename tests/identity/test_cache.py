@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ALICE_DID, K256_KEY, P256_KEY, PLC, MakeTwin, World, did_doc
 from dns_test_server import TxtServer
+from identity_support import ALICE_DID, K256_KEY, P256_KEY, PLC, MakeTwin, World, did_doc
 
 from atlex.errors import DidNotFoundError, HandleNotFoundError, IdentityUnreachableError
 from atlex.identity import CacheEntry, IdentityCache, MemoryCache, NullCache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ALICE_DID, K256_KEY, P256_KEY, did_doc
+from identity_support import ALICE_DID, K256_KEY, P256_KEY, did_doc
 
 from atlex.errors import DidDocumentError, InvalidKeyError
 from atlex.identity import DidDocument, PublicKey, ResolverOptions, parse_did_key, parse_multikey

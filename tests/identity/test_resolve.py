@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import ALICE_DID, BOB_DID, PLC, MakeTwin, World, did_doc
 from dns_test_server import TxtServer
+from identity_support import ALICE_DID, BOB_DID, PLC, MakeTwin, World, did_doc
 
 from atlex.errors import (
     DidDeactivatedError,
