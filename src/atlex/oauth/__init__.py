@@ -15,6 +15,12 @@ PAR, PKCE S256 and DPoP (ES256) throughout; the ``AsyncOAuthClient`` / ``AsyncOA
 twins do the same with ``await``.
 """
 
+from atlex.oauth._async import (
+    AsyncOAuthClient,
+    AsyncOAuthDataHook,
+    AsyncOAuthFailureHook,
+    AsyncOAuthSession,
+)
 from atlex.oauth._client_meta import ClientMetadata
 from atlex.oauth._data import AuthState, OAuthSessionData
 from atlex.oauth._errors import (
@@ -42,6 +48,10 @@ from atlex.session._chain import LoggedOutError
 
 __all__ = [
     "AsyncIdentityResolver",
+    "AsyncOAuthClient",
+    "AsyncOAuthDataHook",
+    "AsyncOAuthFailureHook",
+    "AsyncOAuthSession",
     "AsyncSessionStore",
     "AsyncStateStore",
     "AuthServerMetadata",
