@@ -78,11 +78,24 @@ def read_car(data: bytes) -> Car:
     blocks: dict[bytes, bytes] = {}
     end = len(data)
     while at < end:
-        size, start = _varint(data, at)
+        first = data[at]
+        if first < 0x80:  # sections under 128 bytes: a one-byte length
+            size, start = first, at + 1
+        elif at + 1 < end and data[at + 1] < 0x80:  # under 16 KiB: two bytes
+            size, start = (first & 0x7F) | (data[at + 1] << 7), at + 2
+        else:
+            size, start = _varint(data, at)
         stop = start + size
         if stop > end:
             raise CarError(f"block at byte {at} runs past the end of the CAR")
-        cid_end = start + _cid_length(data, start)
+        if (
+            data[start] == 1
+            and data[start + 2 : start + 4] == b"\x12\x20"
+            and data[start + 1] < 0x80
+        ):
+            cid_end = start + 36  # CIDv1, one-byte codec, sha2-256: the usual case
+        else:
+            cid_end = start + _cid_length(data, start)
         if cid_end > stop:
             raise CarError(f"block at byte {at}: CID longer than the section")
         blocks[data[start:cid_end]] = data[cid_end:stop]
