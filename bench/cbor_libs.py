@@ -1,9 +1,10 @@
 """Which DAG-CBOR library atlex's firehose uses: speed on real commit frames and correctness on
 the interop ``data-model`` fixtures, for ``libipld``, ``cbrrr`` and ``cbor2``.
 
-Speed: every frame of a captured ``subscribeRepos`` stream decoded to Python values as the
-firehose needs them (header, body, then every block of the body's CAR slice), links told apart
-from byte strings. Correctness: for every fixture, bytes -> value equals the fixture's JSON form,
+Speed: every frame of a captured ``subscribeRepos`` stream decoded to Python values (header,
+body, then every block of the body's CAR slice), links told apart from byte strings. libipld
+splits the CAR itself (Rust); for cbrrr and cbor2, which have no CAR reader, atlex's
+``atlex.repo.car.read_car`` splits it. Correctness: for every fixture, bytes -> value equals the fixture's JSON form,
 value -> bytes equals the fixture's bytes, and sha2-256 of those bytes gives the fixture's CID.
 
     python -m bench.cbor_libs --frames .cache/bench/firehose.frames
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from atlex.repo.car import read_car
 from bench.firehose_capture import read_frames
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "interop" / "data-model"
@@ -31,31 +33,6 @@ FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "interop" / "data-mo
 
 def _b32(raw: bytes) -> str:
     return "b" + base64.b32encode(raw).decode().lower().rstrip("=")
-
-
-def _car_sections(data: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    """(header bytes, [(cid bytes, block bytes)]) of a CARv1 (CIDv1 sha2-256 only)."""
-
-    def varint(at: int) -> tuple[int, int]:
-        value = shift = 0
-        while True:
-            byte = data[at]
-            at += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return value, at
-            shift += 7
-
-    size, at = varint(0)
-    header = data[at : at + size]
-    at += size
-    blocks: list[tuple[bytes, bytes]] = []
-    while at < len(data):
-        size, start = varint(at)
-        end = start + size
-        blocks.append((data[start : start + 36], data[start + 36 : end]))
-        at = end
-    return header, blocks
 
 
 # --- the three candidates, each: frame -> (header, body, {cid: block value}) ------------
@@ -72,8 +49,7 @@ def _cbrrr_decoder() -> Callable[[bytes], Any]:
         blocks = {}
         if "blocks" in body:
             car = base64.b64decode(body["blocks"]["$bytes"] + "==")
-            _, sections = _car_sections(car)
-            for cid, block in sections:
+            for cid, block in read_car(car).blocks.items():
                 blocks[cid] = decode(block, None, True)[0]
         return header, body, blocks
 
@@ -106,8 +82,7 @@ def _cbor2_decoder() -> Callable[[bytes], Any]:
         body = decoder.decode()
         blocks = {}
         if "blocks" in body:
-            _, sections = _car_sections(body["blocks"])
-            for cid, block in sections:
+            for cid, block in read_car(body["blocks"]).blocks.items():
                 blocks[cid] = cbor2.loads(block, tag_hook=tag_hook)
         return header, body, blocks
 

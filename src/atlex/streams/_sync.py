@@ -68,7 +68,12 @@ class Stream(Generic[M]):
     def _connect(self) -> ClientConnection:
         from websockets.sync.client import connect
 
-        ws = cast("ClientConnection", connect(self.core.url(), **connect_kwargs(self.core.options)))
+        opened = cast(
+            "ClientConnection", connect(self.core.url(), **connect_kwargs(self.core.options))
+        )
+        # entering marks the connection as managed here (websockets 17 warns otherwise);
+        # it is closed by _drop()
+        ws = opened.__enter__()
         with self._lock:
             if self._closed.is_set():
                 ws.close()
