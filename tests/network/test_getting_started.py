@@ -18,7 +18,12 @@ from pathlib import Path
 import pytest
 from refnet import REPO_ROOT
 from refnet_cli import free_base
-from refnet_xrpc import call
+from refnet_xrpc import call, poll
+
+import atlex
+from atlex import Client, PasswordSession
+from atlex.errors import XrpcProxyError
+from atlex.lex.app.bsky.feed import post
 
 pytestmark = pytest.mark.network
 
@@ -138,8 +143,6 @@ def test_network_down_leaves_nothing(tmp_path: Path) -> None:
 def test_bluesky_proxy_on_a_local_pds_is_a_clear_error(
     started: tuple[str, dict[str, str], int],
 ) -> None:
-    from atlex import Client, PasswordSession
-    from atlex.errors import XrpcProxyError
 
     _, env, base = started
     pds = f"http://127.0.0.1:{base + 3}"
@@ -154,3 +157,30 @@ def test_bluesky_proxy_on_a_local_pds_is_a_clear_error(
         assert info.value.status == 400
         # no proxy: the PDS forwards app.bsky.* to its own AppView
         assert Client(session).app.bsky.actor.get_profile(actor=session.did).handle == "alice.test"
+
+
+def test_readme_way_to_a_feed_posts_text_is_typed(
+    started: tuple[str, dict[str, str], int],
+) -> None:
+    """The README's `atlex.convert(item.post.record, post.Record).text`, on a real AppView
+    answer (the README example itself runs in test_readme_examples)."""
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert "text = atlex.convert(item.post.record, post.Record).text" in readme
+    _, env, base = started
+    pds = f"http://127.0.0.1:{base + 3}"
+    password = (Path(env["ATLEX_NETWORK_STATE_DIR"]) / "alice.password").read_text().strip()
+    with PasswordSession.login(service=pds, identifier="alice.test", password=password) as session:
+        client = Client(session)
+        client.create(post.Record(text="typed text", created_at=atlex.now()))
+
+        def texts() -> list[str]:
+            feed = client.app.bsky.feed.get_author_feed(actor=session.did, limit=10).feed
+            return [atlex.convert(item.post.record, post.Record).text for item in feed]
+
+        assert "typed text" in poll(
+            texts, lambda t: "typed text" in t, timeout=30, what="the AppView indexing the post"
+        )
+        feed = client.app.bsky.feed.get_author_feed(actor=session.did, limit=10).feed
+        typed = atlex.convert(feed[0].post.record, post.Record)
+        assert isinstance(typed, post.Record) and isinstance(typed.created_at, str)
