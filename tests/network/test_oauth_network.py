@@ -21,13 +21,15 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
+from dns_test_server import TxtServer
 from oauth_browser import query_of, sign_in_and_consent
 from oauth_support import AsyncLocalResolver, LocalResolver, sign_in
 from refnet import LonePds
 from refnet_xrpc import Account
 
 from atlex import AsyncClient, Client
-from atlex.errors import XrpcAuthenticationError
+from atlex.errors import XrpcAuthenticationError, XrpcResponseError
+from atlex.identity import IdentityResolver, ResolverOptions
 from atlex.oauth import (
     AsyncOAuthClient,
     ClientMetadata,
@@ -37,6 +39,7 @@ from atlex.oauth import (
     OAuthCallbackError,
     OAuthClient,
     OAuthSessionData,
+    scopes,
 )
 
 pytestmark = pytest.mark.network
@@ -101,6 +104,7 @@ def make_client(
     store: object | None = None,
     hooks: Hooks | None = None,
     recorder: Recorder | None = None,
+    resolver: object | None = None,
 ) -> OAuthClient:
     info = pds.info
     http = httpx.Client(
@@ -109,7 +113,7 @@ def make_client(
     return OAuthClient(
         METADATA,
         session_store=store if store is not None else MemorySessionStore(),  # type: ignore[arg-type]
-        resolver=LocalResolver(info.pds, info.plc),
+        resolver=resolver or LocalResolver(info.pds, info.plc),  # type: ignore[arg-type]
         allow_http=True,
         http_client=http,
         **(hooks.kwargs() if hooks is not None else {}),  # type: ignore[arg-type]
@@ -124,8 +128,15 @@ def account(oauth_pds: LonePds) -> Account:
 def test_sign_in_call_and_logout(oauth_pds: LonePds, account: Account, tmp_path: Path) -> None:
     store = FileSessionStore(tmp_path / "sessions.json")
     hooks = Hooks()
-    oauth = make_client(oauth_pds, store, hooks)
-    session = sign_in(oauth, account.handle, account.password, state="app-state-1")
+    with TxtServer() as dns:  # the handle is published in DNS, as on the real network
+        dns.records[f"_atproto.{account.handle}"] = [f"did={account.did}"]
+        options = ResolverOptions(
+            plc_url=oauth_pds.info.plc, nameservers=(dns.address,), handle_methods=("dns",)
+        )
+        with IdentityResolver(options) as resolver:
+            oauth = make_client(oauth_pds, store, hooks, resolver=resolver)
+            session = sign_in(oauth, account.handle, account.password, state="app-state-1")
+        assert dns.queries, "atlex.identity resolved the handle"
     assert session.did == account.did
     assert session.app_state == "app-state-1"
     assert set(session.scope.split()) == set(SCOPE.split())
@@ -346,3 +357,37 @@ def test_tampered_iss_or_state_is_rejected(oauth_pds: LonePds, account: Account)
         oauth.callback({**params, "state": "forged"})
     assert bad_state.value.error == "invalid_state"
     assert oauth.callback(params).did == account.did  # the genuine callback still works
+
+
+def test_granular_scope_is_enforced_by_the_pds(oauth_pds: LonePds, account: Account) -> None:
+    scope = scopes.join(scopes.ATPROTO, scopes.repo("app.bsky.feed.post", actions=["create"]))
+    info = oauth_pds.info
+    oauth = OAuthClient(
+        ClientMetadata.loopback("http://127.0.0.1/callback", scope=scope),
+        session_store=MemorySessionStore(),
+        resolver=LocalResolver(info.pds, info.plc),
+        allow_http=True,
+    )
+    session = sign_in(oauth, account.handle, account.password)
+    assert session.scope.split() == scope.split()
+    client = Client(session)
+    post = {"$type": "app.bsky.feed.post", "text": "scoped", "createdAt": "2026-01-01T00:00:00Z"}
+    created = client.com.atproto.repo.create_record(
+        repo=account.did, collection="app.bsky.feed.post", record=post
+    )
+    rkey = created.uri.rsplit("/", 1)[1]
+    with pytest.raises(XrpcResponseError) as denied:  # deleting was not granted
+        client.com.atproto.repo.delete_record(
+            repo=account.did, collection="app.bsky.feed.post", rkey=rkey
+        )
+    assert denied.value.status in (401, 403)
+    with pytest.raises(XrpcResponseError):  # nor any other collection
+        client.com.atproto.repo.create_record(
+            repo=account.did,
+            collection="app.bsky.feed.like",
+            record={
+                "$type": "app.bsky.feed.like",
+                "subject": {"uri": created.uri, "cid": created.cid},
+                "createdAt": "2026-01-01T00:00:00Z",
+            },
+        )

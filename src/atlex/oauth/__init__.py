@@ -15,6 +15,7 @@ PAR, PKCE S256 and DPoP (ES256) throughout; the ``AsyncOAuthClient`` / ``AsyncOA
 twins do the same with ``await``.
 """
 
+from atlex.oauth import scopes
 from atlex.oauth._async import (
     AsyncOAuthClient,
     AsyncOAuthDataHook,
@@ -79,4 +80,5 @@ __all__ = [
     "SessionStore",
     "StateStore",
     "default_session_path",
+    "scopes",
 ]
