@@ -4,7 +4,8 @@ While subscribed (``verify=True``: every commit's signature is checked against t
 account's DID document on the local PLC, and every inductive proof), an account creates,
 updates and deletes posts, a like and its profile; the consumer sees each op typed, with the
 right record, in order. Deactivate / activate show as ``Account`` events, a handle change as
-``Identity``. A second subscription from a saved cursor gets exactly the events after it.
+``Identity``. A second subscription from a saved cursor gets exactly the events after it. A
+label applied in the network's Ozone arrives through ``subscribeLabels``.
 """
 
 from __future__ import annotations
@@ -213,3 +214,40 @@ def test_the_async_stream_reads_the_same_verified_commits(network: ReferenceNetw
     record = commits[0].operations[0].record
     assert isinstance(record, post.Record)
     assert record.text == "async hello"
+
+
+def test_a_label_applied_in_ozone_arrives_through_subscribe_labels(
+    network: ReferenceNetwork,
+) -> None:
+    import httpx
+
+    from atlex.lex.com.atproto.label import subscribe_labels as labels_lex
+    from atlex.streams import subscribe_labels
+
+    info = network.info
+    ozone, ozone_did = str(info.raw["ozone"]), str(info.raw["ozoneDid"])
+    dave = network.create_account("fhdave")
+    value = "fh-test-label"
+    response = httpx.post(
+        f"{ozone}/xrpc/tools.ozone.moderation.emitEvent",
+        auth=("admin", info.admin_password),
+        json={
+            "event": {
+                "$type": "tools.ozone.moderation.defs#modEventLabel",
+                "createLabelVals": [value],
+                "negateLabelVals": [],
+            },
+            "subject": {"$type": "com.atproto.admin.defs#repoRef", "did": dave.did},
+            "createdBy": ozone_did,
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    found: list[Any] = []
+    with subscribe_labels(ozone, cursor=0, idle_timeout=TIMEOUT) as stream:
+        for message in stream:
+            assert isinstance(message, labels_lex.Labels), message
+            found += [label for label in message.labels if label.uri == dave.did]
+            if found:
+                break
+    assert (found[0].val, found[0].src) == (value, ozone_did)
