@@ -480,3 +480,35 @@ def test_sign_in_with_browser_catches_the_redirect_on_loopback(
         again.restore(account.did, refresh=True).session.access_token
         != session.session.access_token
     )
+
+
+def test_async_sign_in_call_and_logout(oauth_pds: LonePds, account: Account) -> None:
+    info = oauth_pds.info
+    hooks = Hooks()
+
+    async def main() -> None:
+        store = MemorySessionStore()
+        async with AsyncOAuthClient(
+            METADATA,
+            session_store=store,
+            resolver=AsyncLocalResolver(info.pds, info.plc),
+            allow_http=True,
+            **hooks.kwargs(),  # type: ignore[arg-type]
+        ) as oauth:
+            url = await oauth.authorize(account.handle, state="async")
+            redirect = await anyio.to_thread.run_sync(
+                sign_in_and_consent, url, account.handle, account.password
+            )
+            session = await oauth.callback(query_of(redirect))
+            assert session.app_state == "async"
+            client = AsyncClient(session)
+            assert (await client.com.atproto.server.get_session()).did == account.did
+            assert (await oauth.restore(account.did)) is session  # one live session per DID
+            await oauth.revoke(account.did)
+            assert store.get(account.did) is None
+            with pytest.raises(LoggedOutError):
+                await client.com.atproto.server.get_session()
+
+    anyio.run(main)
+    assert [d.did for d in hooks.updated] == [account.did]
+    assert [d.did for d in hooks.deleted] == [account.did]
