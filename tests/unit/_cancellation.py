@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+import anyio.from_thread
 import anyio.lowlevel
 import httpx
 import pytest
@@ -66,19 +67,20 @@ class TaskPoint:
 
 
 class ThreadPoint:
-    """A point on another thread (a server holding its answer)."""
+    """A point on another thread (a server holding its answer); made in the event loop."""
 
     def __init__(self) -> None:
-        self._reached = threading.Event()
+        self._loop = anyio.lowlevel.current_token()
+        self._reached = anyio.Event()
         self._released = threading.Event()
 
     def hold(self) -> None:
-        self._reached.set()
+        anyio.from_thread.run_sync(self._reached.set, token=self._loop)
         assert self._released.wait(_GUARD_SECONDS), "the test never released the point"
 
     async def wait_reached(self) -> None:
-        reached = await anyio.to_thread.run_sync(self._reached.wait, _GUARD_SECONDS)
-        assert reached, "the operation never reached the point"
+        with anyio.fail_after(_GUARD_SECONDS):
+            await self._reached.wait()
 
     def release(self) -> None:
         self._released.set()

@@ -343,9 +343,9 @@ async def test_a_transient_refresh_failure_explains_the_failed_answer(h: Harness
     assert note is not None and note.cause is h.hooks.update_failures[0]
     assert isinstance(note.cause, XrpcFetchError)
     assert note.note.startswith(
-        "the access token had expired and refreshing it failed: InternalServerError: "
-        "Unexpected fetch error"
+        f"the access token had expired and refreshing it failed: {note.cause}; "
     )
+    assert "(com.atproto.server.refreshSession)" in note.note
     assert note.note.endswith(
         "the session keeps its old tokens and refreshes again on the next call"
     )

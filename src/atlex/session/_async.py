@@ -57,8 +57,14 @@ class AsyncPasswordSession:
     * ``on_delete_failure(data, failure)`` when logout could not reach the server.
 
     Hooks may be coroutine functions (awaited) and must not raise. New requests wait while a
-    refresh, a logout or a hook runs. A refresh or logout, once begun, runs to its end even if
-    the task that started it is cancelled (as the upstream promise chain does).
+    refresh, a logout or a hook runs.
+
+    Runs on asyncio and on trio (through anyio). A refresh or logout, once begun, runs to its end
+    with its hook even if the task that started it is cancelled, as the upstream promise chain
+    does: by ``Task.cancel()``, ``asyncio.timeout``, ``asyncio.wait_for`` or a cancel scope.
+    On asyncio it runs as a task of its own and the cancelled caller stops waiting at once; on
+    trio it runs in a shielded scope and the caller's cancellation lands when it has ended.
+    Either way the new tokens are kept, the hook runs once, and other callers share the result.
     """
 
     def __init__(
@@ -282,7 +288,9 @@ class AsyncPasswordSession:
 
     async def refresh(self) -> SessionData:
         """Refresh now (queued behind any refresh or logout in progress); returns the new data,
-        or the old data after a transient failure. Raises when the server ended the session."""
+        or the old data after a transient failure. Raises the failure when the server ended the
+        session (by this refresh or an earlier one, as upstream), :class:`LoggedOutError` after
+        a logout."""
         return await drive(self._core.refresh(), self._http, self._hooks)
 
     async def logout(self) -> None:
