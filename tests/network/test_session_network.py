@@ -23,7 +23,7 @@ from _session_tokens import with_expired_access
 from refnet import LonePds, ReferenceNetwork
 from refnet_xrpc import XrpcCallError, call, poll
 
-from atlex._agent import XrpcRequest
+from atlex._agent import XrpcRequest, note_of
 from atlex.errors import XrpcAuthenticationError, XrpcError, XrpcFetchError, XrpcResponseError
 from atlex.session import (
     AsyncPasswordSession,
@@ -400,6 +400,8 @@ async def test_unreachable_during_refresh_keeps_the_session(
     assert response.status_code == 400 and response.json()["error"] == "ExpiredToken"
     (failure,) = recorder.update_failures
     assert isinstance(failure, XrpcFetchError)
+    note = note_of(response)  # what a client's error for this answer carries
+    assert note is not None and note.cause is failure
     assert recorder.deleted == [] and not session.destroyed and session.session is stale
 
     wire.down = set()  # the server is back
