@@ -203,6 +203,14 @@ def login_command(
         return
     if not identifier:
         identifier = str(click.prompt("Handle, DID or email")).strip()
+    problem = identifier_problem(identifier)
+    if problem is not None:  # checked here: the server would only say "wrong password"
+        raise CliError(
+            problem,
+            hint="a handle looks like alice.bsky.social (no @); a DID or the account's email "
+            "works too",
+            code=ExitCode.USAGE,
+        )
     password = os.environ.get(password_env) or ""
     if not password:
         password = str(click.prompt(f"Password for {identifier}", hide_input=True))
@@ -262,6 +270,20 @@ def _oauth_login(
     )
     _store().remove()  # the OAuth session is the current one now
     click.echo(f"logged in as {identifier} ({session.did}) with OAuth, scope {session.scope}")
+
+
+def identifier_problem(identifier: str) -> str | None:
+    """Why ``identifier`` is neither a handle, a DID nor an email (None: it is one of them),
+    in the words ``atlex call`` uses for an at-identifier parameter."""
+    from atlex.syntax import check_format
+
+    local, at, domain = identifier.partition("@")
+    if at and local and "." in domain and " " not in identifier:  # an email: the server decides
+        return None
+    if identifier.startswith("@") and check_format("at-identifier", identifier[1:]) is None:
+        return f"invalid at-identifier {identifier!r}: drop the leading @: {identifier[1:]}"
+    problem = check_format("at-identifier", identifier)
+    return None if problem is None else f"{problem} ({identifier!r})"
 
 
 def _login_failure(exc: Exception, service: str) -> CliError:
