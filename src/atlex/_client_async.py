@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from msgspec import UNSET, UnsetType
 
-from atlex._agent import AsyncAgent, XrpcRequest
+from atlex._agent import AsyncAgent, XrpcRequest, note_of
 from atlex._client_state import ClientState, check_agent
 from atlex._client_state import async_sleep as _async_sleep
 from atlex._http_agent import AsyncServiceAgent
@@ -162,7 +162,10 @@ class AsyncClient(ClientState, AsyncNode):
         try:
             if not response.is_success:
                 body = await response.aread()
-                raise_for_stream(method, Received(response.status_code, response.headers, body))
+                raise_for_stream(
+                    method,
+                    Received(response.status_code, response.headers, body, note_of(response)),
+                )
             yield response
         finally:
             await response.aclose()
@@ -379,7 +382,7 @@ class AsyncClient(ClientState, AsyncNode):
                 await response.aclose()
         except Exception as exc:  # the core decides what a failure to send means
             return exc
-        return Received(response.status_code, response.headers, body)
+        return Received(response.status_code, response.headers, body, note_of(response))
 
     async def aclose(self) -> None:
         """Close the HTTP connections this client opened itself (never a given agent's)."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from msgspec import UNSET, UnsetType
 
-from atlex._agent import Agent, XrpcRequest
+from atlex._agent import Agent, XrpcRequest, note_of
 from atlex._client_state import ClientState, check_agent
 from atlex._client_state import sleep as _sleep
 from atlex._http_agent import ServiceAgent
@@ -164,7 +164,10 @@ class Client(ClientState, SyncNode):
         try:
             if not response.is_success:
                 body = response.read()
-                raise_for_stream(method, Received(response.status_code, response.headers, body))
+                raise_for_stream(
+                    method,
+                    Received(response.status_code, response.headers, body, note_of(response)),
+                )
             yield response
         finally:
             response.close()
@@ -381,7 +384,7 @@ class Client(ClientState, SyncNode):
                 response.close()
         except Exception as exc:  # the core decides what a failure to send means
             return exc
-        return Received(response.status_code, response.headers, body)
+        return Received(response.status_code, response.headers, body, note_of(response))
 
     def close(self) -> None:
         """Close the HTTP connections this client opened itself (never a given agent's)."""
