@@ -369,9 +369,8 @@ class Lowerer:
             return None
         obj = s.ObjectSchema(properties=p.properties, required=p.required)
         name = state.namer.take("Params")
-        struct = self._struct(
-            ctx.at(".parameters"), name, obj, None, None, description_of(p), params=True
-        )
+        doc = description_of(p) or f"The parameters of ``{ctx.nsid}``."
+        struct = self._struct(ctx.at(".parameters"), name, obj, None, None, doc, params=True)
         state.structs.append(struct)
         return struct
 
@@ -384,9 +383,9 @@ class Lowerer:
             return None, None
         if isinstance(schema, s.ObjectSchema):
             taken = state.namer.take(name)
-            struct = self._struct(
-                ctx, taken, schema, None, None, description_of(body) or description_of(schema)
-            )
+            doc = description_of(body) or description_of(schema)
+            doc = doc or f"The {name.lower()} of ``{ctx.nsid}``."
+            struct = self._struct(ctx, taken, schema, None, None, doc)
             state.structs.append(struct)
             return struct.fields, None
         target = ctx.type_of(schema)
@@ -440,8 +439,10 @@ class Lowerer:
 
 
 def _arg(namer: Namer, f: ir.Field) -> ir.Arg:
+    # named from the wire name again: a struct escapes names its helpers use (``validate``);
+    # a call's keyword arguments need no such escape
     return ir.Arg(
-        name=namer.take(f.name),
+        name=namer.take(field_name(f.wire)),
         wire=f.wire,
         type=f.type,
         required=f.required,
