@@ -106,7 +106,7 @@ def xrpc_failure(exc: Exception, what: str) -> CliError:
         )
     if isinstance(exc, XrpcFetchError):
         return CliError(
-            f"{what}: could not reach the server ({exc.message})",
+            f"{what}: {exc.message}",  # says what failed and where
             hint="check the network and the service URL, then retry",
             code=ExitCode.UNREACHABLE,
         )
