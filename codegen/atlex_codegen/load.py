@@ -7,6 +7,7 @@ document and of the set still loads. Nothing here knows about Python output.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, cast
 import msgspec
 
 from atlex_codegen import schema as s
+from atlex_codegen.suggest import did_you_mean
 
 __all__ = ["NSID_RE", "Catalog", "Document", "Problem", "load_bytes", "load_dirs"]
 
@@ -83,7 +85,10 @@ def load_dirs(dirs: Iterable[Path]) -> Catalog:
         if not root.is_dir():
             problems.append(Problem(str(root), "", "", "", "not a folder of lexicon documents"))
             continue
-        for path in sorted(p for p in root.rglob("*.json") if p.is_file()):
+        paths = sorted(p for p in root.rglob("*.json") if p.is_file())
+        if not paths:
+            problems.append(Problem(str(root), "", "", "", "no lexicon documents (*.json) here"))
+        for path in paths:
             rel = path.relative_to(root)
             source = str(path)
             doc, probs = load_bytes(path.read_bytes(), source)
@@ -125,7 +130,7 @@ def load_bytes(data: bytes, source: str) -> tuple[Document | None, list[Problem]
     try:
         raw: Any = msgspec.json.decode(data)
     except msgspec.DecodeError as e:
-        return None, [Problem(source, "", "", "$", f"not JSON: {e}")]
+        return None, [Problem(source, "", "", "$", f"not JSON: {_json_error(data, e)}")]
     nsid = cast("dict[str, Any]", raw).get("id") if isinstance(raw, dict) else None
     nsid_s = nsid if isinstance(nsid, str) else ""
     try:
@@ -162,7 +167,7 @@ def _load_def(
         why = (
             "cannot be a named def"
             if kind in ("ref", "union", "unknown", "params", "permission")
-            else "is not a Lexicon type"
+            else "is not a Lexicon type" + did_you_mean(kind, s.DEF_TYPE_NAMES, list_all=True)
         )
         return None, [problem(base + ".type", f"def of type {kind!r} {why}; def skipped")]
     missing = _untyped_schema(raw, base)
@@ -299,8 +304,37 @@ def _locate(raw: Any, path: str) -> tuple[str, str]:
         msgspec.convert(raw, s.DefSchema | s.FieldSchema | s.ParamsSchema)
     except msgspec.ValidationError as e:
         rel = _msgspec_path(e)
+        kind = raw.get("type") if isinstance(raw, dict) and rel == "$.type" else None  # type: ignore[union-attr]
+        if isinstance(kind, str):
+            valid = _PARAMS_TYPES if path.endswith(".parameters") else _FIELD_TYPES
+            return path + ".type", f"unknown type {kind!r}" + did_you_mean(
+                kind, valid, list_all=True
+            )
         return path + rel[1:], _msgspec_reason(e)
     return path, "invalid schema"
+
+
+def _tags(union: Any) -> frozenset[str]:
+    return frozenset(str(t.__struct_config__.tag) for t in typing.get_args(union))
+
+
+_FIELD_TYPES = _tags(s.FieldSchema)
+_PARAMS_TYPES = frozenset({"params"})
+
+
+def _json_error(data: bytes, e: msgspec.DecodeError) -> str:
+    """msgspec's reason with the byte offset turned into a line and column (1-based)."""
+    text = str(e).removeprefix("JSON is malformed: ")
+    m = re.search(r" \(byte (\d+)\)$", text)
+    if m is None:  # "Input data was truncated": the document ends early
+        offset = len(data.rstrip())
+        text = "the document ends early (truncated)" if "truncated" in text else text
+    else:
+        offset = int(m.group(1))
+        text = text[: m.start()]
+    line = data.count(b"\n", 0, offset) + 1
+    column = len(data[data.rfind(b"\n", 0, offset) + 1 : offset].decode(errors="replace")) + 1
+    return f"{text} at line {line}, column {column}"
 
 
 def _untyped_schema(raw: Any, path: str) -> str | None:

@@ -12,7 +12,15 @@ from functools import cache
 
 import msgspec
 
-__all__ = ["Namer", "camel_of", "class_name", "constant_name", "field_name", "module_segment"]
+__all__ = [
+    "Namer",
+    "camel_of",
+    "class_name",
+    "constant_name",
+    "field_name",
+    "module_segment",
+    "package_name_problem",
+]
 
 _NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
 _CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
@@ -28,6 +36,20 @@ def snake(name: str) -> str:
 def _identifier(name: str) -> str:
     s = _NOT_IDENT.sub("_", name)
     return s or "_"
+
+
+def package_name_problem(package: str) -> str | None:
+    """Why ``package`` cannot be the dotted import name of a generated package (None: it can)."""
+    for part in package.split("."):
+        if not part.isidentifier():
+            return f"{package!r} is not a dotted Python name ({part!r} is not an identifier)"
+        if keyword.iskeyword(part):
+            return (
+                f"{package!r} cannot be imported: {part!r} is a Python keyword (try {part + '_'!r})"
+            )
+        if part.startswith("__") and part.endswith("__"):
+            return f"{package!r}: {part!r} is a reserved (dunder) name"
+    return None
 
 
 def module_segment(segment: str) -> str:

@@ -14,7 +14,7 @@ from atlex_codegen.load import Catalog, Problem, load_bundle, load_dirs
 from atlex_codegen.lower import lower
 from atlex_codegen.render import render
 
-__all__ = ["BUNDLE", "ExternalError", "Generation", "generate", "load_external"]
+__all__ = ["BUNDLE", "ExternalError", "Generation", "bundle_text", "generate", "load_external"]
 
 BUNDLE = "_lexicons.json"
 """Written into every generated package: the documents it was generated from, so that another
@@ -53,10 +53,16 @@ def generate(
     catalog = load_dirs(dirs)
     pkg, lower_problems = lower(catalog, package, externals)
     files = render(pkg)
-    bundle = [msgspec.json.decode(doc.raw) for doc in catalog.documents.values()]
-    files[f"{package.replace('.', '/')}/{BUNDLE}"] = msgspec.json.encode(bundle).decode() + "\n"
+    files[f"{package.replace('.', '/')}/{BUNDLE}"] = bundle_text(catalog)
     problems = tuple(sorted({*catalog.problems, *lower_problems}))
     return Generation(pkg, dict(sorted(files.items())), problems, len(catalog.documents))
+
+
+def bundle_text(catalog: Catalog) -> str:
+    """The documents as a JSON array sorted by id, 2-space indented: a changed lexicon shows
+    as a small diff. Keys keep the document's order (property order decides field order)."""
+    bundle = [msgspec.json.decode(doc.raw) for doc in catalog.documents.values()]
+    return msgspec.json.format(msgspec.json.encode(bundle), indent=2).decode() + "\n"
 
 
 def load_external(package: str) -> Catalog:

@@ -297,3 +297,115 @@ def parse_www_authenticate(header: str) -> dict[str, str | dict[str, str]] | Non
         value = param.group(3) if quoted is None else _ESCAPE.sub(r"\1", quoted[1:-1])
         current[param.group(1)] = value
     return result
+
+
+# --- identity: handles, DIDs, keys (atlex.identity) --------------------------------------------
+#
+#    LexError
+#    └── IdentityError              ``identifier`` names the handle / DID / key, ``reason`` says why
+#        ├── InvalidIdentifierError      malformed handle or DID, unsupported DID method (ValueError)
+#        ├── InvalidKeyError             a did:key / Multikey that is not a P-256 or secp256k1 key
+#        ├── HandleNotFoundError         neither DNS TXT nor HTTPS well-known names a DID
+#        ├── HandleAmbiguousError        DNS names two different DIDs
+#        ├── DidNotFoundError            the PLC directory or the did:web host has no document
+#        ├── DidDeactivatedError         the DID was tombstoned / deactivated
+#        ├── DidDocumentError            the document is malformed or lacks what atproto needs
+#        │   ├── MissingPdsError             no usable #atproto_pds service
+#        │   └── MissingSigningKeyError      no usable #atproto verification method
+#        └── IdentityUnreachableError    a server did not answer in time (retryable)
+
+__all__ += [
+    "DidDeactivatedError",
+    "DidDocumentError",
+    "DidNotFoundError",
+    "HandleAmbiguousError",
+    "HandleNotFoundError",
+    "IdentityError",
+    "IdentityUnreachableError",
+    "InvalidIdentifierError",
+    "InvalidKeyError",
+    "MissingPdsError",
+    "MissingSigningKeyError",
+]
+
+
+class IdentityError(LexError):
+    """A handle, DID or key could not be resolved or used.
+
+    ``identifier`` is what was asked for (as given), ``reason`` why it failed; the message is
+    ``"<identifier>: <reason>"``.
+    """
+
+    code = "IdentityError"
+
+    def __init__(self, identifier: str, reason: str) -> None:
+        self.identifier = identifier
+        self.reason = reason
+        super().__init__(self.code, f"{identifier}: {reason}")
+
+    def should_retry(self) -> bool:
+        """Whether asking again later may succeed (a server did not answer)."""
+        return False
+
+
+class InvalidIdentifierError(IdentityError, ValueError):
+    """Not a valid handle or DID (or a DID method atproto does not resolve)."""
+
+    code = "InvalidIdentifier"
+
+
+class InvalidKeyError(IdentityError, ValueError):
+    """A ``did:key`` or Multikey that is malformed or not a P-256 / secp256k1 public key."""
+
+    code = "InvalidKey"
+
+
+class HandleNotFoundError(IdentityError):
+    """No DID is published for the handle (DNS TXT ``_atproto.<handle>`` nor HTTPS well-known)."""
+
+    code = "HandleNotFound"
+
+
+class HandleAmbiguousError(IdentityError):
+    """DNS names more than one DID for the handle; the spec says resolution must fail."""
+
+    code = "HandleAmbiguous"
+
+
+class DidNotFoundError(IdentityError):
+    """The PLC directory or the ``did:web`` host has no document for the DID."""
+
+    code = "DidNotFound"
+
+
+class DidDeactivatedError(IdentityError):
+    """The DID exists but was deactivated (a PLC tombstone, HTTP 410)."""
+
+    code = "DidDeactivated"
+
+
+class DidDocumentError(IdentityError):
+    """The DID document is malformed, is for another DID, or lacks what atproto needs."""
+
+    code = "InvalidDidDocument"
+
+
+class MissingPdsError(DidDocumentError):
+    """The DID document names no usable ``#atproto_pds`` service."""
+
+    code = "MissingPds"
+
+
+class MissingSigningKeyError(DidDocumentError):
+    """The DID document names no usable ``#atproto`` signing key."""
+
+    code = "MissingSigningKey"
+
+
+class IdentityUnreachableError(IdentityError):
+    """A DNS server, PLC directory or web host did not answer (timeout, refused, 5xx)."""
+
+    code = "IdentityUnreachable"
+
+    def should_retry(self) -> bool:
+        return True

@@ -169,7 +169,7 @@ class AsyncPasswordSession:
     ) -> AsyncPasswordSession:
         http = http_client if http_client is not None else _new_http_client()
         try:
-            data = await _drive(flow, http, {})
+            data = await drive(flow, http, {})
             session = cls(
                 data,
                 on_updated=hooks[0],
@@ -277,19 +277,19 @@ class AsyncPasswordSession:
 
     async def send(self, request: XrpcRequest) -> httpx.Response:
         """The :class:`~atlex.Agent` method: send ``request`` to the PDS with the access token."""
-        return await _drive(self._core.send(request), self._http, self._hooks)
+        return await drive(self._core.send(request), self._http, self._hooks)
 
     async def refresh(self) -> SessionData:
         """Refresh now (queued behind any refresh or logout in progress); returns the new data,
         or the old data after a transient failure. Raises when the server ended the session."""
-        return await _drive(self._core.refresh(), self._http, self._hooks)
+        return await drive(self._core.refresh(), self._http, self._hooks)
 
     async def logout(self) -> None:
         """End the session on the server (``deleteSession``). Idempotent.
 
         Raises the failure, keeping the session usable, when the server could not confirm it.
         """
-        await _drive(self._core.logout(), self._http, self._hooks)
+        await drive(self._core.logout(), self._http, self._hooks)
 
     async def aclose(self) -> None:
         """Close the httpx client the session created (a client passed in stays open)."""
@@ -318,7 +318,7 @@ def _new_http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(follow_redirects=True, timeout=DEFAULT_TIMEOUT)
 
 
-async def _drive(
+async def drive(
     flow: Flow[T], http: httpx.AsyncClient, hooks: Mapping[str, Callable[..., object] | None]
 ) -> T:
     """Run ``flow`` to its end, performing each effect in this task."""
@@ -349,7 +349,7 @@ async def _drive(
             elif isinstance(effect, Shielded):  # pyright: ignore[reportUnnecessaryIsInstance]
                 # a refresh/logout, once begun, finishes even if this task is cancelled
                 with anyio.CancelScope(shield=True):
-                    value = await _drive(effect.flow, http, hooks)
+                    value = await drive(effect.flow, http, hooks)
         except BaseException as exc:
             error = exc
 

@@ -1,28 +1,32 @@
-"""The password session's logic, written once as generators that yield effects (sans-I/O).
-
-A *flow* is a generator that yields :data:`Effect` objects and receives their results; a driver
-(``_sync`` with threads, ``_async`` with anyio) performs each effect and sends the result back in,
-or throws the exception in. Nothing here sends a request, sleeps or takes a lock across I/O.
-
-Serialisation follows upstream's promise chain ``#sessionPromise`` (reference-behaviour §1.7):
-every refresh and logout appends a :class:`Ticket` to the chain and runs only after the previous
-ticket settled, with its hook awaited inside. A data request waits for the chain's tail as it was
-when the request started (the gate), and the identity of that ticket is the "state generation"
-used to share one refresh between concurrent callers (§1.6 step 5).
+"""The password session's logic, sans-I/O: refresh, logout and request authorisation on top of
+the shared chain (:mod:`atlex.session._chain`), plus login and account creation flows.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 
 from atlex._agent import XrpcRequest
-from atlex.errors import LexAuthFactorError, XrpcError, XrpcFetchError, XrpcInternalError
+from atlex.errors import LexAuthFactorError, XrpcError, XrpcFetchError
 from atlex.session import _wire
+from atlex.session._chain import (
+    ChainCore,
+    Close,
+    Effect,
+    Flow,
+    Hook,
+    LoggedOutError,
+    Read,
+    Send,
+    SessionHookError,
+    Shielded,
+    Signal,
+    Ticket,
+    WaitSettled,
+)
 from atlex.session._data import SessionData, SessionDataError
 from atlex.session._routing import extract_pds_endpoint, origin_url
 
@@ -41,112 +45,11 @@ __all__ = [
     "WaitSettled",
 ]
 
-T = TypeVar("T")
-
-
-class LoggedOutError(XrpcInternalError):
-    """The session has ended (logout, or the server revoked it); log in again.
-
-    ``reason`` (also ``__cause__``) is the refresh failure when the server ended the session.
-    """
-
-    def __init__(self, reason: BaseException | None = None) -> None:
-        self.reason = reason
-        detail = ""
-        if isinstance(reason, XrpcError):
-            detail = f" (the server ended the session: {reason.error}: {reason.message})"
-        super().__init__(f"Logged out{detail}")
-        self.__cause__ = reason
-
-
-class SessionHookError(RuntimeError):
-    """A session hook raised earlier (hooks must not raise); the session cannot go on."""
-
-
-# -- effects ----------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Send:
-    """Send ``call``; result: the ``httpx.Response`` (transport errors are thrown in)."""
-
-    call: _wire.HttpCall
-
-
-@dataclass(slots=True)
-class Read:
-    """Read the whole body of ``response`` (a no-op when already read)."""
-
-    response: httpx.Response
-
-
-@dataclass(slots=True)
-class Close:
-    """Release ``response`` without reading the rest of it."""
-
-    response: httpx.Response
-
-
-HookName = Literal["on_updated", "on_update_failure", "on_deleted", "on_delete_failure"]
-
-
-@dataclass(slots=True)
-class Hook:
-    """Call (and await) the hook ``name`` with ``args`` if it is set."""
-
-    name: HookName
-    args: tuple[Any, ...]
-
-
-@dataclass(slots=True)
-class WaitSettled:
-    """Wait until ``ticket`` has settled."""
-
-    ticket: Ticket[Any]
-
-
-@dataclass(slots=True)
-class Shielded:
-    """Run ``flow`` to its end even if the caller is cancelled (a JS promise chain can't be)."""
-
-    flow: Flow[Any]
-
-
-Effect = Send | Read | Close | Hook | WaitSettled | Shielded
-Flow = Generator[Effect, Any, T]
-
-
-# -- the chain --------------------------------------------------------------------------------
-
-
-class Signal(Protocol):
-    """``threading.Event`` or ``anyio.Event``: set once when a ticket settles."""
-
-    def set(self) -> None: ...
-
-
 S = TypeVar("S", bound=Signal)
 
 
-class Ticket(Generic[S]):
-    """One link of the chain: the session state after a refresh or logout (or the initial one)."""
-
-    __slots__ = ("data", "done", "error", "signal")
-
-    def __init__(self, signal: S | None, data: SessionData | None = None) -> None:
-        self.signal = signal
-        self.done = data is not None
-        self.data = data
-        self.error: BaseException | None = None
-
-    def settle(self, data: SessionData | None, error: BaseException | None) -> None:
-        self.data, self.error, self.done = data, error, True
-        if self.signal is not None:
-            self.signal.set()
-
-
-class SessionCore(Generic[S]):
-    """State shared by a session and its drivers: the current data and the chain's tail."""
+class SessionCore(ChainCore[S, SessionData]):
+    """The password session's state: the current data and the chain's tail."""
 
     def __init__(self, data: SessionData | Mapping[str, Any], make_signal: Callable[[], S]) -> None:
         if isinstance(data, Mapping):  # the TypeScript-shaped dict, e.g. from json.load
@@ -155,83 +58,7 @@ class SessionCore(Generic[S]):
             raise TypeError(
                 f"session data must be a SessionData or its JSON object, got {type(data).__name__}"
             )
-        self.data: SessionData | None = data
-        self.tail: Ticket[S] = Ticket(None, data)
-        self._make_signal = make_signal
-        self._enqueue_lock = threading.Lock()  # held for a few instructions, never across I/O
-
-    def _append(self) -> tuple[Ticket[S], Ticket[S]]:
-        prev, ticket = self.tail, Ticket(self._make_signal())
-        self.tail = ticket
-        return prev, ticket
-
-    def enqueue(self) -> tuple[Ticket[S], Ticket[S]]:
-        """Append a ticket; returns ``(previous tail, new ticket)``."""
-        with self._enqueue_lock:
-            return self._append()
-
-    def enqueue_unless_moved(self, seen: Ticket[S]) -> tuple[Ticket[S], Ticket[S]] | Ticket[S]:
-        """Append a ticket if the tail is still ``seen``; else the newer tail to wait for."""
-        with self._enqueue_lock:
-            return self._append() if self.tail is seen else self.tail
-
-    def outcome(self, ticket: Ticket[Any]) -> SessionData:
-        """The settled ticket's data, or a fresh error saying why the session is unusable."""
-        if ticket.error is None and ticket.data is not None:
-            return ticket.data
-        cause = ticket.error
-        if self.data is None:
-            error: Exception = LoggedOutError(None if isinstance(cause, LoggedOutError) else cause)
-        else:
-            error = SessionHookError(
-                "a session hook raised earlier (hooks must not raise); this session can no "
-                "longer be used"
-            )
-            error.__cause__ = cause
-        raise error
-
-    # -- flows ---------------------------------------------------------------------------------
-
-    def chained(
-        self, prev: Ticket[S], ticket: Ticket[S], op: Callable[[SessionData], Flow[SessionData]]
-    ) -> Flow[None]:
-        """Run ``op`` on the previous state once it settled, and settle ``ticket`` with the result.
-
-        A failed previous state passes straight through without running ``op`` (``.then``).
-        """
-        try:
-            yield WaitSettled(prev)
-            if prev.error is not None or prev.data is None:
-                ticket.settle(None, prev.error)
-                return
-            data = yield from op(prev.data)
-        except Exception as exc:  # a definitive failure, a logout, or a hook that raised
-            ticket.settle(None, exc)
-            return
-        except BaseException:  # interrupted (Ctrl-C, exit): leave the state as it is
-            if self.data is not None:
-                ticket.settle(self.data, None)
-            else:
-                ticket.settle(None, LoggedOutError())
-            raise
-        ticket.settle(data, None)
-
-    def refresh(self) -> Flow[SessionData]:
-        """``refresh()``: always queue one more refresh; raise its failure if definitive."""
-        prev, ticket = self.enqueue()
-        yield Shielded(self.chained(prev, ticket, self.refresh_op))
-        if prev.error is None and ticket.error is not None:
-            raise ticket.error  # this refresh's own failure (or its hook's), raised once
-        return self.outcome(ticket)
-
-    def logout(self) -> Flow[None]:
-        """``logout()``: returns once the session is gone; raises if the server may still have
-        it (the session then stays usable)."""
-        reasons: list[XrpcError] = []
-        prev, ticket = self.enqueue()
-        yield Shielded(self.chained(prev, ticket, lambda data: self.logout_op(data, reasons)))
-        if ticket.error is None and reasons:
-            raise reasons[0]
+        super().__init__(data, make_signal)
 
     def refresh_op(self, data: SessionData) -> Flow[SessionData]:
         """One refreshSession round on the entryway (§1.8)."""
@@ -289,30 +116,14 @@ class SessionCore(Generic[S]):
         self.data = None
         raise LoggedOutError()
 
-    def send(self, request: XrpcRequest) -> Flow[httpx.Response]:
-        """``fetchHandler``: route, authorise, refresh on 401 / 400 ExpiredToken, retry once."""
-        if any(name.lower() == "authorization" for name, _ in request.headers):
-            raise TypeError("Unexpected 'authorization' header set: the session adds it")
-        seen = self.tail
-        yield WaitSettled(seen)
-        data = self.outcome(seen)
-        first: httpx.Response = yield Send(_data_call(data, request))
-        if not (yield from _needs_refresh(first)):
-            return first
-        queued = self.enqueue_unless_moved(seen)
-        if isinstance(queued, tuple):
-            prev, ticket = queued
-            yield Shielded(self.chained(prev, ticket, self.refresh_op))
-        else:
-            ticket = queued
-            yield WaitSettled(ticket)
-        if ticket.error is not None or ticket.data is None:
-            return first  # the failure already went through the hooks
-        fresh = ticket.data
-        if fresh.access_jwt == data.access_jwt or not request.replayable:
-            return first  # a transient refresh failure kept the old token / a one-shot body
-        yield Close(first)
-        return (yield Send(_data_call(fresh, request)))
+    def authorised_send(self, data: SessionData, request: XrpcRequest) -> Flow[httpx.Response]:
+        return (yield Send(_data_call(data, request)))
+
+    def needs_refresh(self, response: httpx.Response) -> Flow[bool]:
+        return _needs_refresh(response)
+
+    def same_credentials(self, old: SessionData, new: SessionData) -> bool:
+        return old.access_jwt == new.access_jwt
 
 
 # -- login and account creation -----------------------------------------------------------------

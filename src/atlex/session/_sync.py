@@ -158,7 +158,7 @@ class PasswordSession:
     ) -> PasswordSession:
         http = http_client if http_client is not None else _new_http_client()
         try:
-            data = _drive(flow, http, {})
+            data = drive(flow, http, {})
             session = cls(
                 data,
                 on_updated=hooks[0],
@@ -266,19 +266,19 @@ class PasswordSession:
 
     def send(self, request: XrpcRequest) -> httpx.Response:
         """The :class:`~atlex.Agent` method: send ``request`` to the PDS with the access token."""
-        return _drive(self._core.send(request), self._http, self._hooks)
+        return drive(self._core.send(request), self._http, self._hooks)
 
     def refresh(self) -> SessionData:
         """Refresh now (queued behind any refresh or logout in progress); returns the new data,
         or the old data after a transient failure. Raises when the server ended the session."""
-        return _drive(self._core.refresh(), self._http, self._hooks)
+        return drive(self._core.refresh(), self._http, self._hooks)
 
     def logout(self) -> None:
         """End the session on the server (``deleteSession``). Idempotent.
 
         Raises the failure, keeping the session usable, when the server could not confirm it.
         """
-        _drive(self._core.logout(), self._http, self._hooks)
+        drive(self._core.logout(), self._http, self._hooks)
 
     def close(self) -> None:
         """Close the httpx client the session created (a client passed in stays open)."""
@@ -307,7 +307,7 @@ def _new_http_client() -> httpx.Client:
     return httpx.Client(follow_redirects=True, timeout=DEFAULT_TIMEOUT)
 
 
-def _drive(
+def drive(
     flow: Flow[T], http: httpx.Client, hooks: Mapping[str, Callable[..., object] | None]
 ) -> T:
     """Run ``flow`` to its end, performing each effect on this thread."""
@@ -336,7 +336,7 @@ def _drive(
                 if not effect.ticket.done and signal is not None:
                     signal.wait()
             elif isinstance(effect, Shielded):  # pyright: ignore[reportUnnecessaryIsInstance]
-                value = _drive(effect.flow, http, hooks)
+                value = drive(effect.flow, http, hooks)
         except BaseException as exc:
             error = exc
 

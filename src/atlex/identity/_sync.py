@@ -1,0 +1,158 @@
+"""The blocking resolver: performs the core's effects with httpx and dnspython."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from atlex.identity._cache import IdentityCache, MemoryCache
+from atlex.identity._cache import now as wall_clock
+from atlex.identity._core import (
+    MAX_ANSWER_BYTES,
+    Fetch,
+    FetchFailed,
+    Flow,
+    Identity,
+    IdentityCore,
+    LookupTxt,
+    Reply,
+    Revalidate,
+    TxtFailed,
+)
+from atlex.identity._dns import TxtResolver
+from atlex.identity._document import DidDocument
+from atlex.identity._keys import PublicKey
+from atlex.identity._options import ResolverOptions
+
+__all__ = ["IdentityResolver", "describe_http_error"]
+
+T = TypeVar("T")
+log = logging.getLogger("atlex.identity")
+
+
+class IdentityResolver:
+    """Resolves handles and DIDs (blocking). Close it, or use ``with``, when done.
+
+    ``http`` may be your own ``httpx.Client`` (it is then not closed here); ``cache`` defaults to
+    a :class:`MemoryCache`.
+    """
+
+    def __init__(
+        self,
+        options: ResolverOptions | None = None,
+        *,
+        cache: IdentityCache | None = None,
+        http: httpx.Client | None = None,
+        clock: Callable[[], float] = wall_clock,
+    ) -> None:
+        self.options = options or ResolverOptions()
+        self.cache: IdentityCache = cache if cache is not None else MemoryCache()
+        self._core = IdentityCore(self.options, self.cache, clock)
+        self._owns_http = http is None
+        self._http = http or httpx.Client(timeout=self.options.timeout)
+        self._dns = TxtResolver(self.options)
+
+    def resolve(self, identifier: str, *, fresh: bool = False) -> Identity:
+        """A handle or DID -> the verified identity (``fresh``: bypass the cache)."""
+        return self._run(self._core.resolve(identifier, fresh=fresh))
+
+    def resolve_handle(self, handle: str, *, fresh: bool = False) -> str:
+        """A handle -> the DID it names (not verified against the DID document)."""
+        return self._run(self._core.resolve_handle(handle, fresh=fresh))
+
+    def resolve_did(self, did: str, *, fresh: bool = False) -> DidDocument:
+        """A ``did:plc`` / ``did:web`` -> its document."""
+        return self._run(self._core.resolve_did(did, fresh=fresh))
+
+    def resolve_signing_key(self, did: str, *, fresh: bool = False) -> PublicKey:
+        """The ``#atproto`` signing key of a DID."""
+        return self._run(self._core.resolve_signing_key(did, fresh=fresh))
+
+    def purge(self, identifier: str) -> None:
+        """Forget the cached resolutions of a DID or handle (e.g. after a key rotation)."""
+        self._core.purge(identifier)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> IdentityResolver:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the driver -----------------------------------------------------------------------
+
+    def _run(self, flow: Flow[T]) -> T:
+        answer: Any = None
+        failure: BaseException | None = None
+        while True:
+            try:
+                effect = flow.send(answer) if failure is None else flow.throw(failure)
+            except StopIteration as stop:
+                return stop.value  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            answer, failure = None, None
+            try:
+                if isinstance(effect, Fetch):
+                    answer = self._fetch(effect)
+                elif isinstance(effect, LookupTxt):
+                    answer = self._dns.lookup(effect.name)
+                else:
+                    self._revalidate(effect)
+            except (FetchFailed, TxtFailed) as exc:
+                failure = exc
+
+    def _revalidate(self, effect: Revalidate) -> None:
+        def run() -> None:
+            try:
+                self._run(effect.flow())
+            except Exception as exc:  # the stale entry stays; the next lookup tries again
+                log.debug("revalidating %s failed: %s", effect.key, exc)
+
+        threading.Thread(target=run, name=f"atlex-identity {effect.key}", daemon=True).start()
+
+    def _fetch(self, effect: Fetch) -> Reply:
+        timeout = self.options.timeout
+        deadline = time.monotonic() + timeout
+        try:
+            with self._http.stream(
+                "GET",
+                effect.url,
+                headers={"Accept": effect.accept},
+                timeout=timeout,
+                follow_redirects=True,
+            ) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        break
+                    if time.monotonic() > deadline:
+                        raise FetchFailed(f"no complete answer within {timeout}s", timeout=True)
+                return Reply(
+                    response.status_code,
+                    response.headers.get("content-type", ""),
+                    bytes(body[:MAX_ANSWER_BYTES]),
+                    too_large=len(body) > MAX_ANSWER_BYTES,
+                )
+        except httpx.TimeoutException:
+            raise FetchFailed(f"no answer within {timeout}s", timeout=True) from None
+        except httpx.HTTPError as exc:
+            raise FetchFailed(describe_http_error(exc)) from None
+
+
+def describe_http_error(exc: httpx.HTTPError) -> str:
+    detail = str(exc)
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
