@@ -114,6 +114,15 @@ def _same_tag(tag: str, expected: str) -> bool:
 _LOCATED = re.compile(r"(?P<reason>.*) - at `\$(?P<rest>[^`]*)`", re.DOTALL)
 
 
+def _failure(err: msgspec.ValidationError | UnicodeEncodeError, path: str) -> SchemaMismatchError:
+    """The native failure of ``convert`` at ``path``. msgspec matches object keys and tags as
+    UTF-8, so a key or tag holding an unpaired surrogate fails there: the slow path then looks
+    the fields up itself (such a key is no lexicon field; such a tag no known type)."""
+    if isinstance(err, UnicodeEncodeError):
+        return SchemaMismatchError("a key or $type holds an unpaired UTF-16 surrogate", path)
+    return _relocate(err, path)
+
+
 def _relocate(err: msgspec.ValidationError, path: str) -> SchemaMismatchError:
     """Re-anchor an error msgspec raised on a slice at ``path`` in the whole document."""
     message = str(err)
@@ -415,6 +424,16 @@ def _json_top(raw: Any, tp: Any, closed: bool, single: bool, fast: msgspec.Valid
         return _json(raw, tp, closed, single, "$", _relocate(fast, "$"))
     except SchemaMismatchError as slow:
         raise slow from fast
+    except msgspec.ValidationError as slow:
+        raise _relocate(slow, "$") from fast
+    except msgspec.DecodeError as slow:  # the fast path stopped before reaching broken JSON
+        if "surrogate" in str(slow):
+            return _not_msgspec_json(raw, tp, slow)
+        raise MalformedJsonError(str(slow)) from fast
+    except UnicodeDecodeError as slow:
+        raise MalformedJsonError(f"JSON is not valid UTF-8: {slow}") from fast
+    except RecursionError:
+        raise _too_deep() from fast
 
 
 def json_tolerant(
@@ -436,6 +455,10 @@ def json_tolerant(
         return _json_top(raw, tp, closed, bool(union_flag), fast)
     except msgspec.DecodeError as exc:
         return _not_msgspec_json(raw, tp, exc)
+    except RecursionError:
+        raise _too_deep() from None
+    except UnicodeDecodeError as exc:
+        raise MalformedJsonError(f"JSON is not valid UTF-8: {exc}") from None
 
 
 def _not_msgspec_json(raw: Any, tp: Any, exc: msgspec.DecodeError) -> Any:
@@ -452,6 +475,12 @@ def _not_msgspec_json(raw: Any, tp: Any, exc: msgspec.DecodeError) -> Any:
     except (ValueError, RecursionError) as err:
         raise MalformedJsonError(f"JSON is malformed: {err}") from None
     return convert_tolerant(obj, tp)
+
+
+def _too_deep() -> MalformedJsonError:
+    return MalformedJsonError(
+        "JSON nested deeper than the recursion limit allows (see sys.setrecursionlimit)"
+    )
 
 
 def _no_constant(name: str) -> Any:
@@ -486,6 +515,10 @@ class TolerantDecoder(Generic[T]):
             return cast("T", _json_top(buf, self.type, False, False, fast))
         except msgspec.DecodeError as exc:
             return cast("T", _not_msgspec_json(buf, self.type, exc))
+        except RecursionError:
+            raise _too_deep() from None
+        except UnicodeDecodeError as exc:
+            raise MalformedJsonError(f"JSON is not valid UTF-8: {exc}") from None
 
     def __repr__(self) -> str:
         return f"TolerantDecoder({self.type!r})"
@@ -533,8 +566,8 @@ def _convert(
     else:
         try:
             return msgspec.convert(obj, plan.target, **kw)
-        except msgspec.ValidationError as exc:
-            failure = _relocate(exc, path)
+        except (msgspec.ValidationError, UnicodeEncodeError) as exc:
+            failure = _failure(exc, path)
     n_structs = len(plan.structs)
     if isinstance(obj, dict) and (n_structs >= 2 or (single and n_structs == 1)):
         return _convert_union(cast("dict[str, Any]", obj), plan, closed, single, failure, path, kw)
@@ -635,9 +668,9 @@ def convert_tolerant(
     plan = _type_plan(tp)
     try:
         return msgspec.convert(obj, plan.target, **convert_kwargs)
-    except msgspec.ValidationError as fast:
+    except (msgspec.ValidationError, UnicodeEncodeError) as fast:
         try:
-            failure = _relocate(fast, "$")
+            failure = _failure(fast, "$")
             return _convert(obj, tp, closed, bool(union_flag), "$", failure, convert_kwargs)
         except SchemaMismatchError as slow:
             raise slow from fast
@@ -649,3 +682,7 @@ def untyped(data: bytes | str) -> Any:
         return _ANY.decode(data)
     except msgspec.DecodeError as exc:
         return _not_msgspec_json(data, Any, exc)
+    except RecursionError:
+        raise _too_deep() from None
+    except UnicodeDecodeError as exc:
+        raise MalformedJsonError(f"JSON is not valid UTF-8: {exc}") from None
