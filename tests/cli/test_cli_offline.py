@@ -14,12 +14,12 @@ from cli_support import Cli, error_of
 from click.testing import Result
 from dns_test_server import TxtServer
 
+from atlex.cli._call import redact_json
+from atlex.cli._call_params import ParamsError, bundled_method, parse_params
+from atlex.cli._errors import ExitCode, redact, register_secrets
+from atlex.cli._session_store import SessionStore, SessionStoreError, config_dir
 from atlex.errors import LexAuthFactorError, XrpcResponseError
 from atlex.session import PasswordSession, SessionData
-from atlex_codegen.call_params import ParamsError, bundled_method, parse_params
-from atlex_codegen.cli_call import redact_json
-from atlex_codegen.cli_errors import ExitCode, redact, register_secrets
-from atlex_codegen.session_store import SessionStore, SessionStoreError, config_dir
 
 # a token-shaped value (header.payload.signature); never a real one
 FAKE_ACCESS = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkaWQ6cGxjOmZha2UifQ.c2lnbmF0dXJlLWFjY2Vzcw"
@@ -148,7 +148,7 @@ def test_unreachable_server_keeps_the_session_and_prints_no_token(cli: Cli) -> N
     for command in (["whoami"], ["call", "com.atproto.server.getSession"], ["logout"]):
         result = cli(*command)
         assert result.exit_code == ExitCode.UNREACHABLE, (command, result.stderr)
-        assert "could not reach" in error_of(result)
+        assert f"could not connect to the server at http://127.0.0.1:{port}" in error_of(result)
         assert_no_token(result)
     assert "--local" in result.stderr  # logout says how to forget the session anyway
     assert cli.session_file.exists()

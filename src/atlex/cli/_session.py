@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from atlex_codegen.cli_errors import (
+from atlex.cli._errors import (
     EXIT_CODES_HELP,
     CliError,
     ExitCode,
@@ -23,7 +23,7 @@ from atlex_codegen.cli_errors import (
     register_secrets,
     xrpc_failure,
 )
-from atlex_codegen.session_store import CONFIG_DIR_ENV, SessionStore, SessionStoreError
+from atlex.cli._session_store import CONFIG_DIR_ENV, SessionStore, SessionStoreError
 
 if TYPE_CHECKING:
     from atlex.session import PasswordSession, SessionData
@@ -143,6 +143,14 @@ def login_command(
 
     if not identifier:
         identifier = str(click.prompt("Handle, DID or email")).strip()
+    problem = identifier_problem(identifier)
+    if problem is not None:  # checked here: the server would only say "wrong password"
+        raise CliError(
+            problem,
+            hint="a handle looks like alice.bsky.social (no @); a DID or the account's email "
+            "works too",
+            code=ExitCode.USAGE,
+        )
     password = os.environ.get(password_env) or ""
     if not password:
         password = str(click.prompt(f"Password for {identifier}", hide_input=True))
@@ -177,6 +185,20 @@ def login_command(
         session.close()
     click.echo(f"logged in as {data.handle} ({data.did}) on {data.service}")
     click.echo(f"session saved to {store.path}", err=True)
+
+
+def identifier_problem(identifier: str) -> str | None:
+    """Why ``identifier`` is neither a handle, a DID nor an email (None: it is one of them),
+    in the words ``atlex call`` uses for an at-identifier parameter."""
+    from atlex.syntax import check_format
+
+    local, at, domain = identifier.partition("@")
+    if at and local and "." in domain and " " not in identifier:  # an email: the server decides
+        return None
+    if identifier.startswith("@") and check_format("at-identifier", identifier[1:]) is None:
+        return f"invalid at-identifier {identifier!r}: drop the leading @: {identifier[1:]}"
+    problem = check_format("at-identifier", identifier)
+    return None if problem is None else f"{problem} ({identifier!r})"
 
 
 def _login_failure(exc: Exception, service: str) -> CliError:
