@@ -11,7 +11,7 @@ from refnet_xrpc import now
 
 import atlex
 from atlex.lex.app.bsky.feed import like, post
-from atlex_codegen.lexicon_cid import cid_for_data
+from atlex_codegen.lexicons.cid import cid_for_data
 
 pytestmark = pytest.mark.network
 
