@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from msgspec import UNSET, UnsetType
 
-from atlex._agent import Agent, AsyncAgent, XrpcRequest
+from atlex._agent import Agent, AsyncAgent, XrpcRequest, note_of
 from atlex._client_state import ClientState, agent_kind
 from atlex._http_agent import AsyncServiceAgent, ServiceAgent
 from atlex._method import Method
@@ -177,7 +177,13 @@ class Client(ClientState, SyncNode):
         try:
             if not response.is_success:
                 raise_for_stream(
-                    method, Received(response.status_code, response.headers, response.read())
+                    method,
+                    Received(
+                        response.status_code,
+                        response.headers,
+                        response.read(),
+                        note_of(response),
+                    ),
                 )
             yield response
         finally:
@@ -390,7 +396,7 @@ class Client(ClientState, SyncNode):
                 response.close()
         except Exception as exc:  # the core decides what a failure to send means
             return exc
-        return Received(response.status_code, response.headers, body)
+        return Received(response.status_code, response.headers, body, note_of(response))
 
     def close(self) -> None:
         """Close the HTTP connections this client opened itself (never a given agent's)."""
@@ -494,7 +500,10 @@ class AsyncClient(ClientState, AsyncNode):
         try:
             if not response.is_success:
                 body = await response.aread()
-                raise_for_stream(method, Received(response.status_code, response.headers, body))
+                raise_for_stream(
+                    method,
+                    Received(response.status_code, response.headers, body, note_of(response)),
+                )
             yield response
         finally:
             await response.aclose()
@@ -693,7 +702,7 @@ class AsyncClient(ClientState, AsyncNode):
                 await response.aclose()
         except Exception as exc:  # the core decides what a failure to send means
             return exc
-        return Received(response.status_code, response.headers, body)
+        return Received(response.status_code, response.headers, body, note_of(response))
 
     async def aclose(self) -> None:
         """Close the HTTP connections this client opened itself (never a given agent's)."""
