@@ -156,7 +156,10 @@ def test_main_suffix_decodes_as_that_type_and_round_trips() -> None:
 
 
 def test_main_suffix_with_a_bad_body_is_rejected() -> None:
-    bad: dict[str, Any] = {**MAIN_SUFFIX, "embed": {"$type": "app.bsky.embed.images#main", "images": 5}}
+    bad: dict[str, Any] = {
+        **MAIN_SUFFIX,
+        "embed": {"$type": "app.bsky.embed.images#main", "images": 5},
+    }
     with pytest.raises(SchemaMismatchError) as caught:
         atlex.decode(json.dumps(bad), post.Record)
     assert caught.value.path == "$.embed.images"
