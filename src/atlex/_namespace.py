@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from atlex._actions import AsyncActions, SyncActions
 from atlex._agent import Agent, AsyncAgent, XrpcRequest
 from atlex._http_agent import AsyncServiceAgent, ServiceAgent
 from atlex._method import Method
@@ -343,7 +344,7 @@ def _not_authenticated() -> RuntimeError:
     return RuntimeError("Client is not authenticated: use an agent with a session")
 
 
-class Client(_ClientState, _SyncNode):
+class Client(_ClientState, _SyncNode, SyncActions):
     """A synchronous XRPC client over an agent (or a service URL, unauthenticated).
 
     ``headers`` are sent with every call; ``proxy`` sets ``atproto-proxy``; ``labelers`` and
@@ -683,7 +684,7 @@ class Client(_ClientState, _SyncNode):
         return f"{type(self).__name__}({self._agent!r})"
 
 
-class AsyncClient(_ClientState, _AsyncNode):
+class AsyncClient(_ClientState, _AsyncNode, AsyncActions):
     """The asynchronous twin of :class:`Client` (same options, ``await`` every call)."""
 
     def __init__(
