@@ -13,8 +13,9 @@ STAMP  := $(VENV)/.installed
 .PHONY: help
 help: ## Show this help
 	@echo "atlex — typed AT Protocol SDK. Targets:"
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@if [ -t 1 ]; then on='\033[36m'; off='\033[0m'; else on=; off=; fi; \
+	  grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*?## "}; {printf "  %s%-16s%s %s\n", on, $$1, off, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,11 +63,14 @@ clean: ## Remove build output (keeps .venv and pulled lexicons)
 
 .PHONY: network-install
 network-install: ## Install Node 22, the reference PDS/PLC/AppView, PostgreSQL and Redis (idempotent)
-	bash network/install.sh
+	bash network/progress.sh bash network/install.sh
+
+# NETWORK_PORT_BASE=N: ports N..N+5 instead of the fixed ones (two clones, one machine)
+NETWORK_PORT_BASE ?=
 
 .PHONY: network-up
-network-up: network-install $(STAMP) ## Start the local network in the background (fixed ports, see output)
-	$(PY) tests/network/refnet_cli.py up
+network-up: network-install $(STAMP) ## Start the local network + an account; prints how to log in (NETWORK_PORT_BASE=N: other ports)
+	$(PY) tests/network/refnet_cli.py up $(if $(NETWORK_PORT_BASE),--base-port $(NETWORK_PORT_BASE))
 
 .PHONY: network-down
 network-down: $(STAMP) ## Stop the network started by network-up

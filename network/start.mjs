@@ -18,6 +18,8 @@
 //                    Needs DB_POSTGRES_URL and REDIS_HOST (private instances, see tests/network).
 //   --mode pds       a lone PDS (+ its own in-memory PLC unless --plc-url is given), optionally
 //                    with access tokens that expire after --access-ttl (e.g. 5s).
+//   --oauth-access-ttl SECONDS / --dpop-nonce-max-age SECONDS (any mode): the OAuth provider's
+//                    access-token lifetime and DPoP nonce lifetime (nonces rotate every third).
 //
 // Stops cleanly on SIGTERM / SIGINT. Logs go to stderr; stdout carries only the two line kinds.
 // Run it with Node 22 from network/node22 (see network/install.sh).
@@ -29,6 +31,7 @@ import { parseArgs } from 'node:util';
 
 import { shortenAccessTokens } from './access-ttl.mjs';
 import { installLoopbackGuards, listeners, refused } from './loopback.mjs';
+import { shortenOAuthTimes } from './oauth-timing.mjs';
 
 const READY = 'ATLEX_NETWORK_READY';
 const ERROR = 'ATLEX_NETWORK_ERROR';
@@ -65,6 +68,8 @@ const { values: opts } = parseArgs({
     'appview-url': { type: 'string' },
     'appview-did': { type: 'string' },
     'access-ttl': { type: 'string' },
+    'oauth-access-ttl': { type: 'string' },
+    'dpop-nonce-max-age': { type: 'string' },
   },
   strict: true,
 });
@@ -178,12 +183,14 @@ const main = async () => {
   process.env.TMPDIR = scratch;
   process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
   const checkTtl = opts['access-ttl'] === undefined ? null : shortenAccessTokens(opts['access-ttl']);
+  const checkOAuth = shortenOAuthTimes({ tokenTtl: opts['oauth-access-ttl'], nonceMaxAge: opts['dpop-nonce-max-age'] });
 
   const devEnv = await import('@atproto/dev-env'); // only now: the guards and hooks must come first
   let running;
   try {
     running = opts.mode === 'network' ? await startNetwork(devEnv) : await startLonePds(devEnv);
     checkTtl?.();
+    checkOAuth();
   } catch (error) {
     const [what, hint] = explainStartupError(error);
     process.stderr.write(`${error?.stack ?? error}\n`);

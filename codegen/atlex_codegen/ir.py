@@ -173,6 +173,15 @@ class Child:
 
 
 @dataclass(frozen=True)
+class Base:
+    """A class of another generated package that a generated class extends (composition)."""
+
+    module: str
+    cls: str
+    async_cls: str
+
+
+@dataclass(frozen=True)
 class Namespace:
     module: str
     path: str
@@ -183,6 +192,8 @@ class Namespace:
     stubs: tuple[Stub, ...]
     imports: tuple[Import, ...]
     """Type modules, imported for type checkers only."""
+    bases: tuple[Base, ...] = ()
+    """The same namespace in composed packages (its calls and children are inherited)."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +201,8 @@ class ClientModule:
     module: str
     path: str
     roots: tuple[Child, ...]
+    bases: tuple[Base, ...] = ()
+    """The clients of composed packages (their root namespaces are inherited)."""
 
 
 @dataclass(frozen=True)

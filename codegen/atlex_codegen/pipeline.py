@@ -10,6 +10,7 @@ from pathlib import Path
 import msgspec
 
 from atlex_codegen import ir
+from atlex_codegen.compose import compose
 from atlex_codegen.load import Catalog, Problem, load_bundle, load_dirs
 from atlex_codegen.lower import lower
 from atlex_codegen.render import render
@@ -52,6 +53,7 @@ def generate(
 ) -> Generation:
     catalog = load_dirs(dirs)
     pkg, lower_problems = lower(catalog, package, externals)
+    pkg = compose(pkg, externals)
     files = render(pkg)
     files[f"{package.replace('.', '/')}/{BUNDLE}"] = bundle_text(catalog)
     problems = tuple(sorted({*catalog.problems, *lower_problems}))

@@ -312,10 +312,14 @@ def _render_namespace(env: jinja2.Environment, n: ir.Namespace) -> str:
 
     child_imports, children = _child_views(n.children, "_child")
     stubs = [_stub_view(st, ref, usage) for st in n.stubs]
-    first_party = ["from atlex import _namespace as _ns"]
+    base_imports, bases = _base_views(n.bases, "SyncNamespace", "AsyncNamespace")
+    first_party = list(base_imports)
+    if n.stubs or not n.bases:  # stubs name _ns.Method / _ns.CallOptions
+        first_party.append("from atlex import _namespace as _ns")
     if "_rt" in usage.names:
         first_party.append("from atlex import _rt")
     return env.get_template("namespace.py.jinja").render(
+        bases=bases,
         doc=docstring(f"Calls in the ``{n.nsid}`` namespace."),
         nsid=n.nsid,
         cls=n.cls,
@@ -412,10 +416,30 @@ def _quote_if_classes(text: str, t: ir.TypeExpr) -> str:
 # ---- client ------------------------------------------------------------------------------------------
 
 
+def _base_views(
+    bases: tuple[ir.Base, ...], sync_default: str, async_default: str
+) -> tuple[list[str], dict[str, str]]:
+    """Runtime imports of composed packages' classes, and the base lists of both twins."""
+    if not bases:
+        return [], {"sync": f"_ns.{sync_default}", "async": f"_ns.{async_default}"}
+    imports = [f"import {b.module} as _base{i}" for i, b in enumerate(bases)]
+    return imports, {
+        "sync": ", ".join(f"_base{i}.{b.cls}" for i, b in enumerate(bases)),
+        "async": ", ".join(f"_base{i}.{b.async_cls}" for i, b in enumerate(bases)),
+    }
+
+
 def _render_client(env: jinja2.Environment, package: str, c: ir.ClientModule) -> str:
     imports, roots = _child_views(c.roots, "_root")
+    base_imports, bases = _base_views(c.bases, "Client", "AsyncClient")
+    composed = ", ".join(b.module.removesuffix(".client") for b in c.bases)
     return env.get_template("client.py.jinja").render(
-        doc=docstring(f"Typed clients for the ``{package}`` bindings."),
+        base_imports=base_imports,
+        bases=bases,
+        doc=docstring(
+            f"Typed clients for the ``{package}`` bindings"
+            + (f" (they extend those of {composed}: one client for both)." if composed else ".")
+        ),
         roots=roots,
         imports=imports,
     )

@@ -15,6 +15,7 @@ from atlex._method import Method
 from atlex.errors import (
     XrpcAuthenticationError,
     XrpcInvalidResponseError,
+    XrpcProxyError,
     XrpcResponseError,
     XrpcResponseValidationError,
     status_error_code,
@@ -52,7 +53,15 @@ def _is_json(mime: str | None) -> bool:
     return mime is not None and (mime == "application/json" or mime.endswith("+json"))
 
 
-def _error_class(method: Method, code: str, status: int) -> type[XrpcResponseError]:
+# what the reference PDS answers when it cannot resolve the atproto-proxy service
+_PROXY_FAILURES = frozenset(
+    {"could not resolve proxy did", "could not resolve proxy did service url"}
+)
+
+
+def _error_class(
+    method: Method, code: str, status: int, message: str | None
+) -> type[XrpcResponseError]:
     if method.module:
         declared = cast(
             dict[str, type[XrpcResponseError]], getattr(load_module(method), "ERRORS", {})
@@ -60,6 +69,8 @@ def _error_class(method: Method, code: str, status: int) -> type[XrpcResponseErr
         cls = declared.get(code)
         if cls is not None:
             return cls
+    if status == 400 and code == "InvalidRequest" and message in _PROXY_FAILURES:
+        return XrpcProxyError
     return XrpcAuthenticationError if status == 401 else XrpcResponseError
 
 
@@ -84,7 +95,7 @@ def _response_error(method: Method, received: Received, mime: str | None) -> Xrp
         except ValueError:
             phrase = "Error"
         message = f"HTTP {received.status} {phrase} without an XRPC error body"
-    cls = _error_class(method, code, received.status)
+    cls = _error_class(method, code, received.status, message)
     return cls(
         code, message, status=received.status, headers=received.headers, body=body, nsid=method.nsid
     )

@@ -112,8 +112,11 @@ def _validated_params(
         name = match.group(1) if match else None
         reason = detail[: match.start()] if match else detail
         where = f"parameter {name!r}" if name else "parameters"
-        problem = LexValidationError(f"invalid {where} for {method.nsid}: {reason}", path=name)
-        raise XrpcInternalError(problem.message, nsid=method.nsid) from problem
+        # the caller's mistake, said as one: a validation error (a ValueError) naming the
+        # parameter, not an XRPC failure that reads like the server's
+        raise LexValidationError(
+            f"invalid {where} for {method.nsid}: {reason}", path=name
+        ) from None
     if validate:
         check_params(method, parsed)
     return [(wire, getattr(parsed, attr)) for attr, wire in _param_fields(params_type)]

@@ -8,6 +8,7 @@ Every error carries an XRPC ``error`` code and a ``message``. The hierarchy::
     └── XrpcError                   anything that went wrong during an XRPC call
         ├── XrpcResponseError       the server answered with an error status (>= 400)
         │   ├── XrpcAuthenticationError   401, with the parsed WWW-Authenticate header
+        │   ├── XrpcProxyError            the PDS cannot reach the atproto-proxy service
         │   └── <generated>         one subclass per lexicon-declared error (put_record.InvalidSwapError)
         ├── XrpcInvalidResponseError      the answer is not what the method declares
         │   └── XrpcResponseValidationError   the JSON does not match the output schema
@@ -33,6 +34,7 @@ __all__ = [
     "XrpcFetchError",
     "XrpcInternalError",
     "XrpcInvalidResponseError",
+    "XrpcProxyError",
     "XrpcResponseError",
     "XrpcResponseValidationError",
     "parse_www_authenticate",
@@ -198,6 +200,22 @@ class XrpcAuthenticationError(XrpcResponseError):
         return self._www_authenticate
 
 
+class XrpcProxyError(XrpcResponseError):
+    """The PDS could not forward the call to the service named by ``atproto-proxy``
+    (``Client(proxy=...)`` / ``CallOptions(proxy=...)``): it cannot resolve that DID or the DID
+    document names no such service. ``str()`` says what to do."""
+
+    HINT = (
+        "the PDS cannot reach the atproto-proxy service (Client(proxy=...) or "
+        "CallOptions(proxy=...)); a local PDS cannot resolve Bluesky's did:web:api.bsky.app: "
+        "pass the AppView DID that `make network-up` prints (ending in #bsky_appview), or no "
+        "proxy at all (a PDS forwards app.bsky.* to its own AppView)"
+    )
+
+    def _describe(self) -> str:
+        return f"{super()._describe()}: {self.HINT}"
+
+
 class XrpcInvalidResponseError(XrpcError):
     """The response does not follow the XRPC rules or the method's declaration
     (unexpected status, wrong content type, unparsable body)."""
@@ -242,12 +260,48 @@ class XrpcFetchError(XrpcInternalError):
     """
 
     def __init__(self, cause: BaseException, *, nsid: str | None = None) -> None:
-        detail = str(cause) or type(cause).__name__
-        super().__init__(f"Unexpected fetch error: {detail}", nsid=nsid)
+        super().__init__(_describe_transport_failure(cause), nsid=nsid)
         self.__cause__ = cause
 
     def should_retry(self) -> bool:
         return True
+
+
+# what went wrong, by the transport exception's class (httpx's names; checked by name so that
+# this module need not import httpx)
+_TRANSPORT_FAILURES = (
+    ("ConnectTimeout", "timed out connecting to the server"),
+    ("ConnectError", "could not connect to the server"),
+    ("TimeoutException", "the server did not answer in time"),
+    ("RemoteProtocolError", "the server closed the connection or answered with broken HTTP"),
+    ("ReadError", "the connection broke while reading the answer"),
+    ("WriteError", "the connection broke while sending the request"),
+    ("ProxyError", "the HTTP proxy refused the request"),
+    ("UnsupportedProtocol", "the service URL is not http:// or https://"),
+    ("TimeoutError", "the server did not answer in time"),
+    ("ConnectionError", "could not connect to the server"),
+)
+
+
+def _describe_transport_failure(cause: BaseException) -> str:
+    """A sentence a user understands: what failed, where, and the transport's own words."""
+    names = {cls.__name__ for cls in type(cause).__mro__}
+    what = next(
+        (text for name, text in _TRANSPORT_FAILURES if name in names),
+        "could not send the request or read the answer",
+    )
+    where = ""
+    try:
+        request: Any = getattr(cause, "request")  # noqa: B009  # httpx.RequestError; raises if unset
+        url: Any = request.url
+        scheme: object = url.scheme
+        host: object = url.host
+        port: object = url.port
+        where = f" at {scheme}://{host}" + (f":{port}" if port else "")
+    except Exception:  # no request attached: say nothing about where (never the full URL)
+        pass
+    detail = str(cause) or type(cause).__name__
+    return f"{what}{where} ({detail})"
 
 
 # --- WWW-Authenticate (RFC 9110 §11.6.1), parsed the way upstream www-authenticate.ts does ---

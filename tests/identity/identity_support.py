@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 PLC = "https://plc.test"
-ALICE_DID = "did:plc:alice1234567890abcdefghi"
-BOB_DID = "did:plc:bob4567890abcdefghijklmno"
+ALICE_DID = "did:plc:alice" + "a" * 19
+BOB_DID = "did:plc:bob" + "b" * 21
 P256_KEY = "zDnaembgSGUhZULN2Caob4HLJPaxBh92N7rtH21TErzqf8HQo"
 K256_KEY = "zQ3shqwJEJyMBsBXCWyCBpUBMqxcon9oHB7mCvx4sSpMdLJwc"
 

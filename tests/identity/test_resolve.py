@@ -103,6 +103,8 @@ def test_https_only_without_dnspython(
         ("alice", "invalid handle"),
         ("alice.local", "can not be resolved"),
         ("did:plc:", "invalid did"),
+        ("did:plc:UPPERCASE234567abcdefghi", "24 base32 characters"),
+        ("did:plc:short", "24 base32 characters"),
         ("did:key:zQ3shqwJEJyMBsBXCWyCBpUBMqxcon9oHB7mCvx4sSpMdLJwc", "not an atproto DID method"),
         ("did:web:example.com:user:alice", "path"),
         ("did:web:example.com%3A8080", "port"),

@@ -512,12 +512,16 @@ class LonePds(_Controller):
     hard-codes 2 h, so ``network/access-ttl.mjs`` rewrites that default while the module loads.
     Give ``plc_url`` / ``appview_url`` / ``appview_did`` of a ``ReferenceNetwork`` to let its
     accounts use that network's AppView (``app.bsky.*`` reads through this PDS).
+    ``oauth_access_ttl`` / ``dpop_nonce_max_age`` (seconds) shorten the OAuth provider's token
+    lifetime and DPoP nonce rotation (``network/oauth-timing.mjs``).
     """
 
     def __init__(
         self,
         *,
         access_ttl: str | None = None,
+        oauth_access_ttl: int | None = None,
+        dpop_nonce_max_age: int | None = None,
         plc_url: str | None = None,
         appview_url: str | None = None,
         appview_did: str | None = None,
@@ -530,6 +534,7 @@ class LonePds(_Controller):
         super().__init__(attached=attached, keep_logs=keep_logs, startup_timeout=startup_timeout)
         self.toolchain = toolchain or Toolchain()
         self.access_ttl = access_ttl
+        self.oauth_times = (oauth_access_ttl, dpop_nonce_max_age)
         self.plc_url = plc_url
         self.appview = (appview_url, appview_did)
         names = ["pds"] if plc_url else ["pds", "plc"]
@@ -560,5 +565,10 @@ class LonePds(_Controller):
             args += [f"--appview-url={url}", f"--appview-did={did}"]
         if self.access_ttl is not None:
             args.append(f"--access-ttl={self.access_ttl}")
+        token_ttl, nonce_max_age = self.oauth_times
+        if token_ttl is not None:
+            args.append(f"--oauth-access-ttl={token_ttl}")
+        if nonce_max_age is not None:
+            args.append(f"--dpop-nonce-max-age={nonce_max_age}")
         self._guarded_start(lambda: self._start_node(args, {}, self.toolchain))
         return self.info

@@ -80,7 +80,26 @@ def test_internal_and_fetch_errors() -> None:
     fetch = XrpcFetchError(cause, nsid="a.b.c")
     assert fetch.should_retry()
     assert fetch.__cause__ is cause
-    assert str(fetch) == "InternalServerError: Unexpected fetch error: network down (a.b.c)"
+    assert str(fetch) == (
+        "InternalServerError: could not send the request or read the answer (network down) (a.b.c)"
+    )
+
+
+def test_fetch_error_is_a_sentence_naming_where() -> None:
+    import httpx
+
+    request = httpx.Request("GET", "http://127.0.0.1:9/xrpc/a.b.c?actor=alice.test")
+    refused = httpx.ConnectError("[Errno 111] Connection refused", request=request)
+    fetch = XrpcFetchError(refused, nsid="a.b.c")
+    assert fetch.message == (
+        "could not connect to the server at http://127.0.0.1:9 ([Errno 111] Connection refused)"
+    )
+    assert "Unexpected" not in str(fetch) and "actor=" not in str(fetch)  # never the full URL
+    slow = XrpcFetchError(httpx.ReadTimeout("timed out", request=request))
+    assert slow.message.startswith("the server did not answer in time at http://127.0.0.1:9")
+    assert XrpcFetchError(httpx.ConnectError("x")).message == (
+        "could not connect to the server (x)"  # no request attached: nothing about where
+    )
 
 
 def test_messages_and_json() -> None:

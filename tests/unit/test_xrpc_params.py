@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from _fake_lex.harness import Harness, json_response, run
 
-from atlex.errors import LexValidationError, XrpcInternalError
+from atlex.errors import LexValidationError, XrpcError
 
 pytestmark = pytest.mark.anyio
 
@@ -46,20 +46,22 @@ async def test_false_is_sent_as_false(net: Harness) -> None:
 
 async def test_wrong_param_type_fails_before_io_naming_the_parameter(net: Harness) -> None:
     client = net.client()
-    with pytest.raises(XrpcInternalError) as info:
+    with pytest.raises(LexValidationError) as info:
         await run(client.test.feed.get_timeline(limit="ten"))
     assert "'limit'" in str(info.value)
     assert "test.feed.getTimeline" in str(info.value)
     assert "Expected `int`, got `str`" in str(info.value)
-    cause = info.value.__cause__
-    assert isinstance(cause, LexValidationError)
-    assert cause.path == "limit"
-    assert cause.error == "InvalidRequest"
+    # a validation error (a ValueError), not an XRPC failure that looks like the server's
+    assert isinstance(info.value, ValueError)
+    assert not isinstance(info.value, XrpcError)
+    assert "InternalServerError" not in str(info.value)
+    assert info.value.path == "limit"
+    assert info.value.error == "InvalidRequest"
     assert net.requests == []
 
 
 async def test_wrong_array_item_type_names_the_parameter(net: Harness) -> None:
-    with pytest.raises(XrpcInternalError, match="'tags"):
+    with pytest.raises(LexValidationError, match="'tags"):
         await run(net.client().test.feed.get_timeline(tags=["a", 3]))
     assert net.requests == []
 

@@ -8,10 +8,11 @@ every error decision live here.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from atlex.errors import (
     DidDeactivatedError,
@@ -338,10 +339,14 @@ class IdentityCore:
             reply: Reply = yield Fetch(url, "application/did+ld+json, application/json")
         except FetchFailed as exc:
             raise IdentityUnreachableError(did, f"{url}: {exc.reason}") from None
-        if reply.status == 410:
-            raise DidDeactivatedError(did, f"{url} answered HTTP 410: the DID is deactivated")
+        said = _server_message(reply)
+        # a PLC tombstone: 410 from plc.directory, 404 "DID not available" from older servers
+        if reply.status == 410 or (reply.status == 404 and "not available" in said):
+            raise DidDeactivatedError(
+                did, f"{url} answered HTTP {reply.status}{said}: the DID is deactivated"
+            )
         if reply.status in (400, 404):
-            raise DidNotFoundError(did, f"{url} answered HTTP {reply.status}")
+            raise DidNotFoundError(did, f"{url} answered HTTP {reply.status}{said}")
         if reply.status >= 500 or reply.status in (408, 429):
             raise IdentityUnreachableError(did, f"{url} answered HTTP {reply.status}")
         if not 200 <= reply.status < 300:
@@ -360,6 +365,18 @@ class IdentityCore:
         except IdentityError:
             return False
         return found == did
+
+
+def _server_message(reply: Reply) -> str:
+    """`` ("<message>")`` from a JSON error body, else empty."""
+    if not reply.content_type.startswith("application/json") or reply.too_large:
+        return ""
+    try:
+        body: object = json.loads(reply.body)
+    except ValueError:
+        return ""
+    message = cast("dict[str, object]", body).get("message") if isinstance(body, dict) else None
+    return f" ({message[:200]!r})" if isinstance(message, str) and message else ""
 
 
 def _entry_did(handle: str, entry: CacheEntry) -> str:

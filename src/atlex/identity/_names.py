@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import quote, unquote, urlsplit
 
@@ -27,6 +28,7 @@ _UNRESOLVABLE_TLDS = frozenset(
 )
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 SUPPORTED_DID_METHODS = ("plc", "web")
+_PLC_ID = re.compile(r"did:plc:[a-z2-7]{24}")
 
 
 def normalize_handle(handle: str) -> str:
@@ -54,6 +56,10 @@ def normalize_did(did: str) -> str:
     if method not in SUPPORTED_DID_METHODS:
         raise InvalidIdentifierError(
             did, f"did:{method} is not an atproto DID method (did:plc and did:web are)"
+        )
+    if method == "plc" and _PLC_ID.fullmatch(did) is None:
+        raise InvalidIdentifierError(
+            did, "a did:plc is 'did:plc:' + 24 base32 characters (a-z, 2-7)"
         )
     return did
 

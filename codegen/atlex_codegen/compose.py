@@ -1,0 +1,48 @@
+"""Composition: one typed client over this package and the packages it references.
+
+A package generated from ``com.example.*`` lexicons references the bundled ``atlex.lex`` (or
+other ``--extern`` packages). Its ``Client`` extends theirs, and each of its namespaces that
+also exists there (``com``, ``app.bsky`` ...) extends that namespace class, so
+``client.com.example.*``, ``client.com.atproto.*`` and ``client.app.bsky.*`` are all on one
+client, typed, without generating the upstream calls again. A package always has a client
+module, even when its own lexicons declare no method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from atlex_codegen import ir
+from atlex_codegen.load import Catalog
+from atlex_codegen.lower import lower
+
+__all__ = ["compose"]
+
+
+def _extern_classes(
+    externals: Sequence[tuple[Catalog, str]],
+) -> tuple[list[ir.Base], dict[str, list[ir.Base]]]:
+    """The clients of the externals, and their namespace classes by namespace NSID."""
+    clients: list[ir.Base] = []
+    namespaces: dict[str, list[ir.Base]] = {}
+    for catalog, name in externals:
+        # lowering again gives the exact module and class names that package was generated with
+        ext, _ = lower(catalog, name)
+        if ext.client is None:
+            continue
+        clients.append(ir.Base(ext.client.module, "Client", "AsyncClient"))
+        for n in ext.namespaces:
+            namespaces.setdefault(n.nsid, []).append(ir.Base(n.module, n.cls, n.async_cls))
+    return clients, namespaces
+
+
+def compose(pkg: ir.Package, externals: Sequence[tuple[Catalog, str]]) -> ir.Package:
+    """``pkg`` with its client and namespaces extending those of ``externals`` (in order)."""
+    clients, by_nsid = _extern_classes(externals)
+    namespaces = tuple(replace(n, bases=tuple(by_nsid.get(n.nsid, ()))) for n in pkg.namespaces)
+    client = pkg.client
+    if client is None:
+        module = f"{pkg.name}.client"
+        client = ir.ClientModule(module, module.replace(".", "/") + ".py", ())
+    return replace(pkg, namespaces=namespaces, client=replace(client, bases=tuple(clients)))

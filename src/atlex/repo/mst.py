@@ -1,0 +1,445 @@
+"""Merkle Search Trees, the AT Protocol's repo index (keys ``collection/rkey`` -> record CIDs).
+
+The tree's shape is a pure function of its keys: a key's height is the number of leading zero
+bit-pairs of ``sha256(key)`` (fanout 4); a node at height ``h`` holds the keys of height ``h`` in
+order, with subtrees of lower keys between them; keys sort bytewise. So two trees with the same
+entries have the same root CID, whatever the order of the edits that made them.
+
+:class:`Mst` edits a tree stored as DAG-CBOR blocks and loads only the nodes an edit touches, so
+it works on the partial trees a firehose commit carries: :func:`verify_commit_proof` checks the
+sync 1.1 "inductive" proof (the commit's ops, inverted on the new tree, give the previous root).
+A node that is needed but absent raises :class:`MissingBlockError`.
+
+CIDs are binary (``bytes``) here; :func:`atlex.repo.dagcbor.cid_text` gives their text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+from atlex.repo import dagcbor
+
+__all__ = [
+    "MissingBlockError",
+    "Mst",
+    "MstError",
+    "Op",
+    "common_prefix_len",
+    "key_height",
+    "verify_commit_proof",
+]
+
+
+class MstError(ValueError):
+    """A tree that is not a well-formed MST, or an edit that does not fit it."""
+
+
+class MissingBlockError(MstError):
+    """A node the operation needs is not among the blocks given."""
+
+    def __init__(self, cid: bytes) -> None:
+        self.cid = cid
+        super().__init__(f"MST node {dagcbor.cid_text(cid)} is not among the blocks")
+
+
+def key_height(key: str | bytes) -> int:
+    """Leading zero bit-pairs of ``sha256(key)``: the layer the key lives on (fanout 4)."""
+    raw = key.encode() if isinstance(key, str) else key
+    digest = hashlib.sha256(raw).digest()
+    zeros = 0
+    for byte in digest:
+        if byte == 0:
+            zeros += 8
+            continue
+        zeros += 8 - byte.bit_length()
+        break
+    return zeros // 2
+
+
+def common_prefix_len(a: str | bytes, b: str | bytes) -> int:
+    """Bytes ``a`` and ``b`` share at the start (of their UTF-8 form)."""
+    left = a.encode() if isinstance(a, str) else a
+    right = b.encode() if isinstance(b, str) else b
+    n = min(len(left), len(right))
+    for i in range(n):
+        if left[i] != right[i]:
+            return i
+    return n
+
+
+# --- nodes ---------------------------------------------------------------------------------
+
+Sub: TypeAlias = "_Node | bytes | None"
+"""A subtree: a loaded node, the CID of one not loaded yet, or nothing."""
+
+
+class _Node:
+    """``keys[i]`` -> ``values[i]``; ``subs[i]`` holds the keys below ``keys[i]`` (and above
+    ``keys[i-1]``), ``subs[-1]`` those above the last key. ``cid`` is set while unchanged."""
+
+    __slots__ = ("cid", "height", "keys", "subs", "values")
+
+    def __init__(
+        self,
+        height: int,
+        keys: list[bytes],
+        values: list[bytes],
+        subs: list[Sub],
+        cid: bytes | None = None,
+    ) -> None:
+        self.height = height
+        self.keys = keys
+        self.values = values
+        self.subs = subs
+        self.cid = cid
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One change of a key: ``old`` is None for a create, ``new`` is None for a delete."""
+
+    key: str
+    old: bytes | None
+    new: bytes | None
+
+    @property
+    def action(self) -> Literal["create", "update", "delete"]:
+        if self.old is None:
+            return "create"
+        return "delete" if self.new is None else "update"
+
+
+class Mst:
+    """A Merkle Search Tree over a block store (binary CID -> DAG-CBOR bytes).
+
+    Edits load the nodes they need from ``blocks`` and keep the changed ones in memory;
+    :meth:`root` serialises them, writes the new blocks into ``blocks`` and returns the root CID.
+    """
+
+    def __init__(self, blocks: MutableMapping[bytes, bytes], root: bytes | None = None) -> None:
+        self.blocks = blocks
+        self.loaded: set[bytes] = set()
+        """CIDs of the stored nodes read so far (what a proof of these edits must carry)."""
+        self._root: _Node = _Node(0, [], [], [None]) if root is None else self._load(root, None)
+
+    @classmethod
+    def build(
+        cls,
+        entries: Iterable[tuple[str, bytes]],
+        blocks: MutableMapping[bytes, bytes] | None = None,
+    ) -> Mst:
+        """A tree of ``(key, value CID)`` entries, built in one pass."""
+        tree = cls({} if blocks is None else blocks)
+        items = sorted((k.encode(), v) for k, v in entries)
+        if items:
+            top = max(key_height(k) for k, _ in items)
+            tree._root = _build(items, top) or _Node(top, [], [], [None])
+        return tree
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _load(self, cid: bytes, height: int | None) -> _Node:
+        block = self.blocks.get(cid)
+        if block is None:
+            raise MissingBlockError(cid)
+        self.loaded.add(cid)
+        node = _decode_node(block, cid)
+        if node.keys:
+            node.height = key_height(node.keys[0])
+            if height is not None and node.height != height:
+                raise MstError(f"MST node {dagcbor.cid_text(cid)} is on the wrong layer")
+        elif height is not None:
+            node.height = height
+        elif isinstance(node.subs[0], bytes):  # an entry-less root: one above its child
+            node.height = self._load(node.subs[0], None).height + 1
+        return node
+
+    def _child(self, node: _Node, i: int) -> _Node | None:
+        sub = node.subs[i]
+        if isinstance(sub, bytes):
+            sub = self._load(sub, node.height - 1)
+            node.subs[i] = sub
+        return sub
+
+    def get(self, key: str) -> bytes | None:
+        """The value CID stored under ``key``, or None."""
+        raw = key.encode()
+        node: _Node | None = self._root
+        while node is not None:
+            i = _position(node.keys, raw)
+            if i < len(node.keys) and node.keys[i] == raw:
+                return node.values[i]
+            node = self._child(node, i) if node.height > 0 else None
+        return None
+
+    def items(self) -> Iterator[tuple[str, bytes]]:
+        """Every ``(key, value CID)`` in key order (loads the whole tree)."""
+        yield from self._walk(self._root)
+
+    def _walk(self, node: _Node) -> Iterator[tuple[str, bytes]]:
+        for i in range(len(node.keys) + 1):
+            child = self._child(node, i)
+            if child is not None:
+                yield from self._walk(child)
+            if i < len(node.keys):
+                yield node.keys[i].decode(), node.values[i]
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def put(self, key: str, value: bytes) -> bytes | None:
+        """Set ``key`` to ``value``; returns the value it replaced (None for a new key)."""
+        raw = key.encode()
+        _check_key(raw)
+        height = key_height(raw)
+        root = self._root
+        if not root.keys and root.subs[0] is None:  # the empty tree
+            self._root = _Node(height, [raw], [value], [None, None])
+            return None
+        if height > root.height:  # the key goes above the current top: split the tree under it
+            left, right = self._split(root, raw)
+            subs: list[Sub] = [_wrap(left, height - 1), _wrap(right, height - 1)]
+            self._root = _Node(height, [raw], [value], subs)
+            return None
+        return self._put(root, raw, value, height)
+
+    def _put(self, node: _Node, key: bytes, value: bytes, height: int) -> bytes | None:
+        node.cid = None
+        i = _position(node.keys, key)
+        if node.height == height:
+            if i < len(node.keys) and node.keys[i] == key:
+                old = node.values[i]
+                node.values[i] = value
+                return old
+            left, right = self._split(self._child(node, i), key)
+            node.keys.insert(i, key)
+            node.values.insert(i, value)
+            node.subs[i : i + 1] = [left, right]
+            return None
+        child = self._child(node, i)
+        if child is None:
+            node.subs[i] = _wrap(_Node(height, [key], [value], [None, None]), node.height - 1)
+            return None
+        return self._put(child, key, value, height)
+
+    def _split(self, node: _Node | None, key: bytes) -> tuple[_Node | None, _Node | None]:
+        """Everything below ``key`` and everything above it, as two trees of ``node``'s height."""
+        if node is None:
+            return None, None
+        i = _position(node.keys, key)
+        left_mid, right_mid = self._split(self._child(node, i), key)
+        left = _Node(node.height, node.keys[:i], node.values[:i], [*node.subs[:i], left_mid])
+        right = _Node(node.height, node.keys[i:], node.values[i:], [right_mid, *node.subs[i + 1 :]])
+        return _trim(left), _trim(right)
+
+    def delete(self, key: str) -> bytes | None:
+        """Remove ``key``; returns its value (None when it was not there)."""
+        raw = key.encode()
+        old = self._delete(self._root, raw)
+        root = self._root
+        while not root.keys and isinstance(root.subs[0], (bytes, _Node)):
+            child = self._child(root, 0)
+            assert child is not None
+            root = child
+        self._root = root
+        return old
+
+    def _delete(self, node: _Node, key: bytes) -> bytes | None:
+        i = _position(node.keys, key)
+        if i < len(node.keys) and node.keys[i] == key:
+            node.cid = None
+            old = node.values.pop(i)
+            node.keys.pop(i)
+            merged = self._merge(self._child(node, i), self._child(node, i + 1))
+            node.subs[i : i + 2] = [merged]
+            return old
+        if node.height == 0:
+            return None
+        child = self._child(node, i)
+        if child is None:
+            return None
+        old = self._delete(child, key)
+        if old is not None:
+            node.cid = None
+            node.subs[i] = _trim(child)
+        return old
+
+    def _merge(self, left: _Node | None, right: _Node | None) -> _Node | None:
+        """Join two adjacent trees of the same height (every key of ``left`` below ``right``)."""
+        if left is None:
+            return right
+        if right is None:
+            return left
+        middle = self._merge(self._child(left, len(left.keys)), self._child(right, 0))
+        return _Node(
+            left.height,
+            left.keys + right.keys,
+            left.values + right.values,
+            [*left.subs[:-1], middle, *right.subs[1:]],
+        )
+
+    def apply(self, ops: Iterable[Op]) -> None:
+        """Apply creates, updates and deletes, checking each against the value it expects."""
+        for op in ops:
+            current = self.get(op.key)
+            if current != op.old:
+                raise MstError(f"{op.action} of {op.key}: the tree holds a different value")
+            if op.new is None:
+                self.delete(op.key)
+            else:
+                self.put(op.key, op.new)
+
+    # --- serialising -------------------------------------------------------------------------
+
+    def root(self) -> bytes:
+        """The root CID; writes every changed node into ``blocks``."""
+        return self._store(self._root)
+
+    def _store(self, node: _Node) -> bytes:
+        if node.cid is not None:
+            return node.cid
+        subs: list[bytes | None] = []
+        for sub in node.subs:
+            if isinstance(sub, _Node):
+                subs.append(self._store(sub))
+            else:
+                subs.append(sub)
+        block = _encode_node(node.keys, node.values, subs)
+        cid = dagcbor.cid_for(block)
+        self.blocks[cid] = block
+        node.cid = cid
+        return cid
+
+    def diff(self, other: Mst) -> list[Op]:
+        """The ops that turn this tree into ``other``, in key order."""
+        mine = dict(self.items())
+        theirs = dict(other.items())
+        ops: list[Op] = []
+        for key in sorted(mine.keys() | theirs.keys(), key=str.encode):
+            old, new = mine.get(key), theirs.get(key)
+            if old != new:
+                ops.append(Op(key, old, new))
+        return ops
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _check_key(key: bytes) -> None:
+    if not key or len(key) > 1024:
+        raise MstError(f"MST keys are 1 to 1024 bytes, got {len(key)}")
+
+
+def _position(keys: list[bytes], key: bytes) -> int:
+    """Index of the first key >= ``key`` (keys are few per node: a linear scan is fastest)."""
+    for i, k in enumerate(keys):
+        if k >= key:
+            return i
+    return len(keys)
+
+
+def _trim(node: _Node | None) -> _Node | None:
+    """None for a node left with no keys and no subtree."""
+    if node is not None and not node.keys and node.subs[0] is None:
+        return None
+    return node
+
+
+def _wrap(node: _Node | None, height: int) -> _Node | None:
+    """``node`` under entry-less nodes up to ``height`` (when layers in between have no keys)."""
+    if node is None:
+        return None
+    while node.height < height:
+        node = _Node(node.height + 1, [], [], [node])
+    return node
+
+
+def _build(items: list[tuple[bytes, bytes]], height: int) -> _Node | None:
+    if not items:
+        return None
+    keys: list[bytes] = []
+    values: list[bytes] = []
+    subs: list[Sub] = []
+    segment: list[tuple[bytes, bytes]] = []
+    for key, value in items:
+        if key_height(key) == height:
+            subs.append(_build(segment, height - 1))
+            segment = []
+            keys.append(key)
+            values.append(value)
+        else:
+            segment.append((key, value))
+    subs.append(_build(segment, height - 1))
+    return _Node(height, keys, values, subs)
+
+
+def _encode_node(keys: list[bytes], values: list[bytes], subs: list[bytes | None]) -> bytes:
+    entries: list[dict[str, Any]] = []
+    previous = b""
+    for i, key in enumerate(keys):
+        shared = common_prefix_len(previous, key)
+        right = subs[i + 1]
+        entries.append(
+            {
+                "k": key[shared:],
+                "p": shared,
+                "t": None if right is None else dagcbor.RawCid(right),
+                "v": dagcbor.RawCid(values[i]),
+            }
+        )
+        previous = key
+    left = subs[0]
+    return dagcbor.encode_raw({"e": entries, "l": None if left is None else dagcbor.RawCid(left)})
+
+
+def _decode_node(block: bytes, cid: bytes) -> _Node:
+    where = dagcbor.cid_text(cid)
+    try:
+        data = dagcbor.decode_raw(block)
+        left = data["l"]
+        entries = data["e"]
+        keys: list[bytes] = []
+        values: list[bytes] = []
+        subs: list[Sub] = [_link(left)]
+        previous = b""
+        for entry in entries:
+            key = previous[: entry["p"]] + entry["k"]
+            keys.append(key)
+            values.append(_link(entry["v"]) or b"")
+            subs.append(_link(entry["t"]))
+            previous = key
+    except (dagcbor.DagCborError, KeyError, TypeError, IndexError) as exc:
+        raise MstError(f"MST node {where} is malformed: {exc}") from exc
+    if any(keys[i] >= keys[i + 1] for i in range(len(keys) - 1)):
+        raise MstError(f"MST node {where}: keys out of order")
+    return _Node(0, keys, values, subs, cid)
+
+
+def _link(value: object) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, dagcbor.RawCid):
+        return bytes(value)
+    raise TypeError(f"expected a link, got {type(value).__name__}")
+
+
+# --- the sync 1.1 inductive proof ----------------------------------------------------------
+
+
+def verify_commit_proof(
+    blocks: Mapping[bytes, bytes], data: bytes, prev_data: bytes, ops: Iterable[Op]
+) -> None:
+    """Check that inverting ``ops`` on the tree rooted at ``data`` (using only ``blocks``)
+    gives ``prev_data``. Raises :class:`MissingBlockError` when the blocks do not carry the
+    nodes the inversion needs, :class:`MstError` when the ops do not fit or the root differs."""
+    tree = Mst(dict(blocks), data)
+    inverse = [Op(op.key, op.new, op.old) for op in ops]
+    tree.apply(inverse)
+    root = tree.root()
+    if root != prev_data:
+        raise MstError(
+            f"inductive proof failed: the ops inverted give {dagcbor.cid_text(root)}, "
+            f"not prevData {dagcbor.cid_text(prev_data)}"
+        )
