@@ -11,7 +11,7 @@ quoted post's CID), then the uploads, then the record.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from atlex._flow import Batch, Flow
@@ -24,7 +24,7 @@ from atlex.actions._media import (
     load_images,
     load_video,
 )
-from atlex.actions._targets import post_ref_flow, reply_root_of
+from atlex.actions._targets import check_post_target, post_ref_flow, reply_root_of
 from atlex.errors import LexValidationError
 from atlex.lex.app.bsky.embed import defs as _embed_defs
 from atlex.lex.app.bsky.embed import external as _external
@@ -130,7 +130,7 @@ def post_flow(
     labels: Sequence[str] | None,
     tags: Sequence[str] | None,
     created_at: str | _dt.datetime | None,
-    did: Any,
+    did: Callable[[], str],
 ) -> Flow[create_record.Output]:
     from msgspec import UNSET
 
@@ -152,6 +152,10 @@ def post_flow(
     tag_list = _strings(tags, "tags", MAX_TAGS)
     _check_tags(tag_list)
     stamp = _created_at(created_at)
+    for target, what in ((reply_to, "reply_to"), (quote, "quote")):
+        if target is not None:
+            check_post_target(target, what=what)
+    did()  # not signed in: say so before any request
 
     # --- reads ---
     facets = rt.facets

@@ -18,6 +18,7 @@ __all__ = [
     "AtUri",
     "HasUriCid",
     "actor_did_flow",
+    "check_post_target",
     "parse_at_uri",
     "post_ref_flow",
     "reply_root_of",
@@ -90,6 +91,20 @@ def reply_root_of(record: Any) -> strong_ref.Main | None:
     """The thread root a post record names in ``reply.root`` (dict or typed record)."""
     found = _uri_cid(_field(_field(record, "reply"), "root"))
     return strong_ref.Main(uri=found[0], cid=found[1]) if found else None
+
+
+def check_post_target(target: object, *, what: str) -> None:
+    """Raise as :func:`post_ref_flow` would for a target that can name no record."""
+    found = _uri_cid(target)
+    if found is not None:
+        parse_at_uri(found[0], what=what)
+    elif isinstance(target, str):
+        parse_at_uri(target, what=what)
+    else:
+        raise TypeError(
+            f"{what}: expected a post view, a strong ref, a created record (uri and cid) or an "
+            f"at:// URI, got {type(target).__name__}"
+        )
 
 
 def post_ref_flow(target: object, *, what: str) -> Flow[tuple[strong_ref.Main, Any]]:
