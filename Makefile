@@ -28,11 +28,11 @@ install: $(STAMP) ## Create .venv with atlex (editable) and the pinned dev tools
 
 .PHONY: lexicons
 lexicons: $(STAMP) ## Pull the pinned lexicon sets named in lexicons/lexicons.json (hash-checked)
-	$(PY) -m atlex_codegen.cli lexicons pull
+	$(PY) -m atlex.cli lexicons pull
 
 .PHONY: gen
 gen: lexicons ## Generate src/atlex/lex from the upstream lexicon set
-	$(PY) -m atlex_codegen.cli gen lexicons/upstream --out src --package atlex.lex
+	$(PY) -m atlex.cli gen lexicons/upstream --out src --package atlex.lex
 
 .PHONY: lint
 lint: $(STAMP) ## ruff over the source, the generator and the tests
@@ -91,7 +91,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 $(BENCH_STAMP): pyproject.toml bench/requirements.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PY) -m pip install --quiet --upgrade pip
-	$(BENCH_PY) -m pip install --quiet -r bench/requirements.txt -e .
+	$(BENCH_PY) -m pip install --quiet -r bench/requirements.txt -e '.[cli]'
 	touch $@
 
 .PHONY: bench

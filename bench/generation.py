@@ -44,7 +44,7 @@ def commands(lexicons: Path, out: Path) -> dict[str, list[str]]:
     found = {
         "atlex": [
             sys.executable,
-            *("-m", "atlex_codegen.cli", "gen", str(lexicons)),
+            *("-m", "atlex.cli", "gen", str(lexicons)),
             *("--out", str(out / "atlex"), "--package", "x"),
         ]
     }

@@ -18,6 +18,7 @@ from atlex_codegen import ir
 from atlex_codegen import schema as s
 from atlex_codegen.load import Catalog, Document, Problem
 from atlex_codegen.naming import (
+    CLIENT_ATTRIBUTES,
     Namer,
     camel_of,
     class_name,
@@ -512,7 +513,7 @@ class _Lowerer:
                 )
             )
         roots: list[ir.Child] = []
-        namer = Namer(_client_attributes())
+        namer = Namer(CLIENT_ATTRIBUTES)
         for node in sorted(n for n in nodes if len(n) == 1):
             ccls = _namespace_class(node)
             roots.append(
@@ -723,18 +724,6 @@ def _module_names(nsids: list[str], package: str) -> dict[str, str]:
             parent = f"{parent}.{chosen[key]}"
         out[nsid] = parent
     return out
-
-
-def _client_attributes() -> frozenset[str]:
-    """Public attributes of the runtime clients: a root namespace must not hide one."""
-    from atlex import _namespace
-
-    return frozenset(
-        name
-        for cls in (_namespace.Client, _namespace.AsyncClient)
-        for name in dir(cls)
-        if not name.startswith("_")
-    )
 
 
 def _arg(namer: Namer, f: ir.Field) -> ir.Arg:

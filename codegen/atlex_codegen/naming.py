@@ -13,6 +13,7 @@ from functools import cache
 import msgspec
 
 __all__ = [
+    "CLIENT_ATTRIBUTES",
     "Namer",
     "camel_of",
     "class_name",
@@ -119,3 +120,37 @@ class Namer:
 
     def __contains__(self, name: str) -> bool:
         return name in self._taken
+
+
+# Public attributes of the runtime's Client / AsyncClient: a root namespace (``client.app``) must
+# not hide one. Written here so that generating needs no runtime import;
+# tests/codegen/test_reserved_names.py fails when the clients gain a name missing from this list.
+CLIENT_ATTRIBUTES = frozenset(
+    {
+        "aclose",
+        "add_labelers",
+        "agent",
+        "app_labelers",
+        "apply_writes",
+        "assert_did",
+        "call",
+        "clear_labelers",
+        "close",
+        "configure",
+        "create",
+        "delete",
+        "did",
+        "get",
+        "headers",
+        "labelers",
+        "list",
+        "list_all",
+        "proxy",
+        "put",
+        "set_labelers",
+        "stream",
+        "upload_blob",
+        "validate_request",
+        "validate_response",
+    }
+)

@@ -314,10 +314,16 @@ def _render_namespace(env: jinja2.Environment, n: ir.Namespace) -> str:
     stubs = [_stub_view(st, ref, usage) for st in n.stubs]
     base_imports, bases = _base_views(n.bases, "SyncNamespace", "AsyncNamespace")
     first_party = list(base_imports)
-    if n.stubs or not n.bases:  # stubs name _ns.Method / _ns.CallOptions
-        first_party.append("from atlex import _namespace as _ns")
-    if "_rt" in usage.names:
-        first_party.append("from atlex import _rt")
+    facades = [
+        name
+        for name, used in (
+            ("_ns", bool(n.stubs) or not n.bases),  # stubs name _ns.Method / _ns.CallOptions
+            ("_rt", "_rt" in usage.names),
+        )
+        if used
+    ]
+    if facades:
+        first_party.append(f"from atlex import {', '.join(facades)}")
     return env.get_template("namespace.py.jinja").render(
         bases=bases,
         doc=docstring(f"Calls in the ``{n.nsid}`` namespace."),

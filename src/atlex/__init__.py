@@ -21,7 +21,7 @@ _LAZY: dict[str, str] = {
     "AsyncClient": "atlex.lex.client:AsyncClient",
     "Agent": "atlex._agent:Agent",
     "AsyncAgent": "atlex._agent:AsyncAgent",
-    "CallOptions": "atlex._namespace:CallOptions",
+    "CallOptions": "atlex._headers:CallOptions",
     "PasswordSession": "atlex.session:PasswordSession",
     "AsyncPasswordSession": "atlex.session:AsyncPasswordSession",
     "SessionData": "atlex.session:SessionData",
@@ -55,11 +55,11 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from atlex._datetime import format_datetime as format_datetime
     from atlex._datetime import now as now
     from atlex._datetime import parse_datetime as parse_datetime
+    from atlex._headers import CallOptions as CallOptions
     from atlex._model import Blob as Blob
     from atlex._model import Bytes as Bytes
     from atlex._model import CidLink as CidLink
     from atlex._model import LexObject as LexObject
-    from atlex._namespace import CallOptions as CallOptions
     from atlex._paginate import paginate as paginate
     from atlex._tid import next_tid as next_tid
     from atlex.datamodel import check_data_model as check_data_model

@@ -421,7 +421,8 @@ class HandleNotFoundError(IdentityError):
 
 
 class HandleAmbiguousError(IdentityError):
-    """DNS names more than one DID for the handle; the spec says resolution must fail."""
+    """DNS names more than one DID for the handle (or another TXT name, such as a lexicon
+    authority's); the spec says resolution must fail."""
 
     code = "HandleAmbiguous"
 

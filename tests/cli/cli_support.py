@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from atlex_codegen.cli import main
+from atlex.cli._app import cli as main
 
 
 @dataclass

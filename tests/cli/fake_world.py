@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from atlex_codegen.lexicon_cid import cid_for_data
-from atlex_codegen.resolve import LexiconResolver, ResolverConfig
+from atlex_codegen.lexicons.cid import cid_for_data
+from atlex_codegen.lexicons.resolve import LexiconResolver, ResolverConfig
 
 PLC = "https://plc.test"
 PDS = "https://pds.test"

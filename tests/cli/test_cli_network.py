@@ -20,9 +20,9 @@ from dns_test_server import TxtServer
 from refnet import LonePds
 from refnet_xrpc import Account, solid_png
 
-from atlex_codegen.cli_errors import ExitCode
-from atlex_codegen.lexicon_cid import cid_for_data
-from atlex_codegen.lexicon_lock import document_path, load_lock
+from atlex.cli._errors import ExitCode
+from atlex_codegen.lexicons.cid import cid_for_data
+from atlex_codegen.lexicons.lock import document_path, load_lock
 
 pytestmark = pytest.mark.network
 

@@ -14,12 +14,12 @@ from cli_support import Cli, error_of
 from click.testing import Result
 from dns_test_server import TxtServer
 
+from atlex.cli._call import redact_json
+from atlex.cli._call_params import ParamsError, bundled_method, parse_params
+from atlex.cli._errors import ExitCode, redact, register_secrets
+from atlex.cli._session_store import SessionStore, SessionStoreError, config_dir
 from atlex.errors import LexAuthFactorError, XrpcResponseError
 from atlex.session import PasswordSession, SessionData
-from atlex_codegen.call_params import ParamsError, bundled_method, parse_params
-from atlex_codegen.cli_call import redact_json
-from atlex_codegen.cli_errors import ExitCode, redact, register_secrets
-from atlex_codegen.session_store import SessionStore, SessionStoreError, config_dir
 
 # a token-shaped value (header.payload.signature); never a real one
 FAKE_ACCESS = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkaWQ6cGxjOmZha2UifQ.c2lnbmF0dXJlLWFjY2Vzcw"

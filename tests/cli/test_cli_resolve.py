@@ -14,9 +14,9 @@ import pytest
 from dns_test_server import TxtServer
 from fake_world import PDS, World, did_document, lexicon
 
-from atlex_codegen.install import InstallError, install, write_documents
-from atlex_codegen.lexicon_cid import DagCborError, cid_for_data, dag_cbor
-from atlex_codegen.lexicon_lock import (
+from atlex_codegen.lexicons.cid import DagCborError, cid_for_data, dag_cbor
+from atlex_codegen.lexicons.install import InstallError, install, write_documents
+from atlex_codegen.lexicons.lock import (
     LockError,
     LockFile,
     Resolution,
@@ -25,7 +25,7 @@ from atlex_codegen.lexicon_lock import (
     dump_lock,
     load_lock,
 )
-from atlex_codegen.resolve import (
+from atlex_codegen.lexicons.resolve import (
     DnsUnreachable,
     ResolutionError,
     authority_of,

@@ -13,7 +13,7 @@ from _codegen_support import LEXICONS, GeneratedSet
 from click.testing import CliRunner
 
 import atlex
-from atlex_codegen.cli import main
+from atlex.cli._app import cli as main
 from atlex_codegen.pipeline import Generation, generate, load_external
 from atlex_codegen.write import write_files
 

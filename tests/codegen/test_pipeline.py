@@ -9,7 +9,7 @@ import pytest
 from _codegen_support import LEXICONS, REPO, GeneratedSet
 from click.testing import CliRunner
 
-from atlex_codegen.cli import main
+from atlex.cli._app import cli as main
 from atlex_codegen.load import load_bytes
 from atlex_codegen.pipeline import generate
 

@@ -223,3 +223,16 @@ def test_document_without_signing_key(twin: MakeTwin, world: World) -> None:
     world.document(ALICE_DID, did_doc(ALICE_DID, key="zNotAKey"))
     with pytest.raises(MissingSigningKeyError, match="unusable"):
         twin().resolve_signing_key(ALICE_DID, fresh=True)
+
+
+def test_lookup_did_txt_for_other_names(twin: MakeTwin, dns: TxtServer) -> None:
+    dns.records["_lexicon.feed.example.com"] = ["other", f"did={ALICE_DID}"]
+    dns.records["_lexicon.two.example.com"] = [f"did={ALICE_DID}", f"did={BOB_DID}"]
+    resolver = twin()
+    assert resolver.lookup_did_txt("_lexicon.feed.example.com") == ALICE_DID
+    assert resolver.lookup_did_txt("_lexicon.none.example.com") is None
+    with pytest.raises(HandleAmbiguousError) as caught:
+        resolver.lookup_did_txt("_lexicon.two.example.com")
+    assert caught.value.identifier == "_lexicon.two.example.com"
+    with pytest.raises(IdentityUnreachableError, match="no answer"):
+        twin(nameservers=("127.0.0.1:9",), timeout=0.3).lookup_did_txt("_lexicon.x.example.com")

@@ -52,6 +52,26 @@ class Browser:
         if response.status_code != 200:
             raise ProviderError(f"authorization page: HTTP {response.status_code}")
 
+    def follow_redirect_page(self, authorize_url: str, url: str) -> str:
+        """What the page does once consent is given: navigate to the provider's redirect
+        endpoint, which answers with a redirect to the client (its Location)."""
+        parts = urlsplit(authorize_url)
+        response = self.http.get(
+            url,
+            headers={
+                "sec-fetch-mode": "navigate",
+                "sec-fetch-dest": "document",
+                "sec-fetch-site": "same-origin",
+                "origin": f"{parts.scheme}://{parts.netloc}",
+                "referer": authorize_url,
+                "cookie": self._cookie_header(),
+            },
+        )
+        location = response.headers.get("location")
+        if not response.is_redirect or location is None:
+            raise ProviderError(f"redirect endpoint: HTTP {response.status_code}")
+        return location
+
     def api(self, authorize_url: str, endpoint: str, body: dict[str, object]) -> dict[str, object]:
         parts = urlsplit(authorize_url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -95,7 +115,7 @@ def sign_in_and_consent(authorize_url: str, username: str, password: str) -> str
         url = consent.get("url")
         if not isinstance(url, str):
             raise ProviderError(f"/consent gave no redirect URL: {sorted(consent)}")
-        return url
+        return browser.follow_redirect_page(authorize_url, url)
     finally:
         browser.close()
 

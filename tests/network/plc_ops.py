@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from atlex.identity import PublicKey
-from atlex_codegen.lexicon_cid import cid_for_data, dag_cbor
+from atlex_codegen.lexicons.cid import cid_for_data, dag_cbor
 
 _K256_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 

@@ -50,6 +50,10 @@ def _decode(response: httpx.Response) -> dict[str, Any]:
     return decoded  # pyright: ignore[reportUnknownVariableType]
 
 
+def _is_expired(failure: XrpcCallError) -> bool:
+    return isinstance(failure.body, Mapping) and failure.body.get("error") == "ExpiredToken"
+
+
 def _auth(token: str | None) -> dict[str, str]:
     return {} if token is None else {"Authorization": f"Bearer {token}"}
 
@@ -114,8 +118,23 @@ class Account:
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """An XRPC call on this account's PDS with its access token."""
-        return call(self.pds, nsid, params=params, body=body, token=self.access_jwt)
+        """An XRPC call on this account's PDS with its access token.
+
+        On a PDS with short-lived tokens (tests/cli runs one with 3 s tokens) a slow machine can
+        outlive the token between account creation and the call: then the call is retried once
+        with a fresh access token from ``createSession`` (the account's own tokens are kept, since
+        tests compare them)."""
+        try:
+            return call(self.pds, nsid, params=params, body=body, token=self.access_jwt)
+        except XrpcCallError as failure:
+            if not _is_expired(failure):
+                raise
+        fresh = call(
+            self.pds,
+            "com.atproto.server.createSession",
+            body={"identifier": self.did, "password": self.password},
+        )
+        return call(self.pds, nsid, params=params, body=body, token=str(fresh["accessJwt"]))
 
     def create_record(self, collection: str, record: Mapping[str, Any]) -> dict[str, Any]:
         """``com.atproto.repo.createRecord`` in this account's repo: ``{"uri", "cid", ...}``."""

@@ -15,6 +15,7 @@ from loopback_web import HostRoutes, WebServer
 from plc_ops import PlcIdentity, did_key, new_key
 from refnet import ReferenceNetwork
 
+from atlex._agent import XrpcRequest
 from atlex.errors import (
     DidDeactivatedError,
     DidNotFoundError,
@@ -30,6 +31,7 @@ from atlex.identity import (
     ResolverOptions,
     parse_did_key,
 )
+from atlex.session import AsyncPasswordSession, PasswordSession, extract_pds_endpoint
 
 pytestmark = pytest.mark.network
 
@@ -219,3 +221,38 @@ def test_bad_handles(
         resolver.resolve("under_score.test")
     with pytest.raises(InvalidIdentifierError, match="24 base32"):
         resolver.resolve("did:plc:UPPER")
+
+
+def test_session_logs_in_by_handle_and_routes_to_the_documents_pds(
+    network: ReferenceNetwork, resolver: IdentityResolver, dns: TxtServer
+) -> None:
+    account = network.create_account("idlogin")
+    dns.records[f"_atproto.{account.handle}"] = [f"did={account.did}"]
+    pds = resolver.resolve(account.handle).pds
+    with PasswordSession.login(
+        identifier=account.handle, password=account.password, resolver=resolver
+    ) as session:
+        assert session.session.service == pds  # found through the handle, no service given
+        # routing: the didDoc the PDS returned (if any) names the same PDS
+        assert extract_pds_endpoint(session.session.did_doc) in (None, pds)
+        answer = session.send(XrpcRequest("GET", "/xrpc/com.atproto.server.getSession"))
+        assert answer.status_code == 200 and answer.json()["did"] == account.did
+        assert str(answer.url).startswith(pds)
+
+
+@pytest.mark.anyio
+async def test_async_session_logs_in_by_did(network: ReferenceNetwork, dns: TxtServer) -> None:
+    account = network.create_account("idlogina")
+    options = ResolverOptions(plc_url=network.info.plc, nameservers=(dns.address,), timeout=5)
+    async with AsyncIdentityResolver(options, http=httpx.AsyncClient(transport=HostRoutes())) as r:
+        session = await AsyncPasswordSession.login(
+            identifier=account.did, password=account.password, resolver=r
+        )
+        async with session:
+            assert session.did == account.did
+            assert session.session.service == (await r.resolve_did(account.did)).pds_endpoint
+
+
+def test_login_by_email_still_needs_a_service() -> None:
+    with pytest.raises(TypeError, match="missing service"):
+        PasswordSession.login(identifier="alice@example.com", password="x")

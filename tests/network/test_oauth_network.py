@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -21,13 +22,15 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
+from dns_test_server import TxtServer
 from oauth_browser import query_of, sign_in_and_consent
 from oauth_support import AsyncLocalResolver, LocalResolver, sign_in
 from refnet import LonePds
 from refnet_xrpc import Account
 
 from atlex import AsyncClient, Client
-from atlex.errors import XrpcAuthenticationError
+from atlex.errors import XrpcAuthenticationError, XrpcResponseError
+from atlex.identity import IdentityResolver, ResolverOptions
 from atlex.oauth import (
     AsyncOAuthClient,
     ClientMetadata,
@@ -37,6 +40,9 @@ from atlex.oauth import (
     OAuthCallbackError,
     OAuthClient,
     OAuthSessionData,
+    loopback_metadata,
+    scopes,
+    sign_in_with_browser,
 )
 
 pytestmark = pytest.mark.network
@@ -101,6 +107,7 @@ def make_client(
     store: object | None = None,
     hooks: Hooks | None = None,
     recorder: Recorder | None = None,
+    resolver: object | None = None,
 ) -> OAuthClient:
     info = pds.info
     http = httpx.Client(
@@ -109,7 +116,7 @@ def make_client(
     return OAuthClient(
         METADATA,
         session_store=store if store is not None else MemorySessionStore(),  # type: ignore[arg-type]
-        resolver=LocalResolver(info.pds, info.plc),
+        resolver=resolver or LocalResolver(info.pds, info.plc),  # type: ignore[arg-type]
         allow_http=True,
         http_client=http,
         **(hooks.kwargs() if hooks is not None else {}),  # type: ignore[arg-type]
@@ -124,8 +131,15 @@ def account(oauth_pds: LonePds) -> Account:
 def test_sign_in_call_and_logout(oauth_pds: LonePds, account: Account, tmp_path: Path) -> None:
     store = FileSessionStore(tmp_path / "sessions.json")
     hooks = Hooks()
-    oauth = make_client(oauth_pds, store, hooks)
-    session = sign_in(oauth, account.handle, account.password, state="app-state-1")
+    with TxtServer() as dns:  # the handle is published in DNS, as on the real network
+        dns.records[f"_atproto.{account.handle}"] = [f"did={account.did}"]
+        options = ResolverOptions(
+            plc_url=oauth_pds.info.plc, nameservers=(dns.address,), handle_methods=("dns",)
+        )
+        with IdentityResolver(options) as resolver:
+            oauth = make_client(oauth_pds, store, hooks, resolver=resolver)
+            session = sign_in(oauth, account.handle, account.password, state="app-state-1")
+        assert dns.queries, "atlex.identity resolved the handle"
     assert session.did == account.did
     assert session.app_state == "app-state-1"
     assert set(session.scope.split()) == set(SCOPE.split())
@@ -346,3 +360,155 @@ def test_tampered_iss_or_state_is_rejected(oauth_pds: LonePds, account: Account)
         oauth.callback({**params, "state": "forged"})
     assert bad_state.value.error == "invalid_state"
     assert oauth.callback(params).did == account.did  # the genuine callback still works
+
+
+def test_granular_scope_is_enforced_by_the_pds(oauth_pds: LonePds, account: Account) -> None:
+    scope = scopes.join(scopes.ATPROTO, scopes.repo("app.bsky.feed.post", actions=["create"]))
+    info = oauth_pds.info
+    oauth = OAuthClient(
+        ClientMetadata.loopback("http://127.0.0.1/callback", scope=scope),
+        session_store=MemorySessionStore(),
+        resolver=LocalResolver(info.pds, info.plc),
+        allow_http=True,
+    )
+    session = sign_in(oauth, account.handle, account.password)
+    assert session.scope.split() == scope.split()
+    client = Client(session)
+    post = {"$type": "app.bsky.feed.post", "text": "scoped", "createdAt": "2026-01-01T00:00:00Z"}
+    created = client.com.atproto.repo.create_record(
+        repo=account.did, collection="app.bsky.feed.post", record=post
+    )
+    rkey = created.uri.rsplit("/", 1)[1]
+    with pytest.raises(XrpcResponseError) as denied:  # deleting was not granted
+        client.com.atproto.repo.delete_record(
+            repo=account.did, collection="app.bsky.feed.post", rkey=rkey
+        )
+    assert denied.value.status in (401, 403)
+    with pytest.raises(XrpcResponseError):  # nor any other collection
+        client.com.atproto.repo.create_record(
+            repo=account.did,
+            collection="app.bsky.feed.like",
+            record={
+                "$type": "app.bsky.feed.like",
+                "subject": {"uri": created.uri, "cid": created.cid},
+                "createdAt": "2026-01-01T00:00:00Z",
+            },
+        )
+
+
+def test_readme_example_web_app(
+    oauth_pds: LonePds, account: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's Flask app, served on 127.0.0.1: login, the provider's sign-in, callback,
+    a call through the session, logout."""
+    from werkzeug.serving import make_server
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), flags=re.S)
+    (source,) = [block for block in blocks if "Flask(" in block]
+    with TxtServer() as dns:
+        dns.records[f"_atproto.{account.handle}"] = [f"did={account.did}"]
+        monkeypatch.setenv("ATLEX_DNS_SERVER", dns.address)
+        monkeypatch.setenv("ATLEX_PLC_URL", oauth_pds.info.plc)
+        monkeypatch.setenv("ATLEX_OAUTH_ALLOW_HTTP", "1")
+        monkeypatch.setenv("ATLEX_OAUTH_STORE", str(tmp_path / "sessions.json"))
+        monkeypatch.setenv("ATLEX_EXAMPLE_PORT", "0")
+        namespace: dict[str, object] = {"__name__": "readme_oauth_app"}
+        exec(compile(source, "README.md (OAuth web app)", "exec"), namespace)
+        app = namespace["app"]
+        server = make_server("127.0.0.1", 0, app)  # type: ignore[arg-type]
+        port = server.server_port
+        # the app's client must redirect to the port it really listens on
+        oauth = namespace["oauth"]
+        assert isinstance(oauth, OAuthClient)
+        monkeypatch.setenv("ATLEX_EXAMPLE_PORT", str(port))
+        exec(compile(source, "README.md (OAuth web app)", "exec"), namespace)
+        server.app = namespace["app"]  # type: ignore[attr-defined]
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, timeout=30) as browser:
+                assert "Sign in" in browser.get("/").text
+                login = browser.get("/login", params={"handle": account.handle})
+                assert login.status_code == 302
+                back = sign_in_and_consent(
+                    login.headers["location"], account.handle, account.password
+                )
+                assert back.startswith(f"{base}/callback?")
+                done = browser.get(back, follow_redirects=True)
+                assert done.status_code == 200, done.text[:500]
+                assert f"signed in as {account.handle}" in done.text
+                assert browser.post("/logout", follow_redirects=True).status_code == 200
+                assert "Sign in" in browser.get("/").text
+        finally:
+            server.shutdown()
+            thread.join()
+    stored = json.loads((tmp_path / "sessions.json").read_text())
+    assert stored == {}, "logout revoked and forgot the session"
+
+
+def test_sign_in_with_browser_catches_the_redirect_on_loopback(
+    oauth_pds: LonePds, account: Account, tmp_path: Path
+) -> None:
+    info = oauth_pds.info
+    store = FileSessionStore(tmp_path / "cli-sessions.json")
+    oauth = OAuthClient(
+        loopback_metadata(SCOPE),
+        session_store=store,
+        resolver=LocalResolver(info.pds, info.plc),
+        allow_http=True,
+    )
+    opened: list[str] = []
+
+    def browser(url: str) -> None:  # the user's browser: sign in, then follow the redirect
+        opened.append(url)
+
+        def run() -> None:
+            back = sign_in_and_consent(url, account.handle, account.password)
+            assert back.startswith("http://127.0.0.1:")
+            httpx.get(back, timeout=30).raise_for_status()
+
+        threading.Thread(target=run, daemon=True).start()
+
+    session = sign_in_with_browser(oauth, account.handle, open_url=browser, timeout=60)
+    assert len(opened) == 1
+    assert Client(session).com.atproto.server.get_session().handle == account.handle
+    # a later run restores it with the same (port-less) loopback client and refreshes
+    again = OAuthClient(loopback_metadata(SCOPE), session_store=store, allow_http=True)
+    assert (
+        again.restore(account.did, refresh=True).session.access_token
+        != session.session.access_token
+    )
+
+
+def test_async_sign_in_call_and_logout(oauth_pds: LonePds, account: Account) -> None:
+    info = oauth_pds.info
+    hooks = Hooks()
+
+    async def main() -> None:
+        store = MemorySessionStore()
+        async with AsyncOAuthClient(
+            METADATA,
+            session_store=store,
+            resolver=AsyncLocalResolver(info.pds, info.plc),
+            allow_http=True,
+            **hooks.kwargs(),  # type: ignore[arg-type]
+        ) as oauth:
+            url = await oauth.authorize(account.handle, state="async")
+            redirect = await anyio.to_thread.run_sync(
+                sign_in_and_consent, url, account.handle, account.password
+            )
+            session = await oauth.callback(query_of(redirect))
+            assert session.app_state == "async"
+            client = AsyncClient(session)
+            assert (await client.com.atproto.server.get_session()).did == account.did
+            assert (await oauth.restore(account.did)) is session  # one live session per DID
+            await oauth.revoke(account.did)
+            assert store.get(account.did) is None
+            with pytest.raises(LoggedOutError):
+                await client.com.atproto.server.get_session()
+
+    anyio.run(main)
+    assert [d.did for d in hooks.updated] == [account.did]
+    assert [d.did for d in hooks.deleted] == [account.did]

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from dns_test_server import TxtServer
 from refnet import ReferenceNetwork
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -30,13 +31,20 @@ def test_readme_examples_run(
     monkeypatch.setenv("ATLEX_HANDLE", account.handle)
     monkeypatch.setenv("ATLEX_PASSWORD", account.password)
     monkeypatch.setenv("ATLEX_APPVIEW", f"{network.info.appview_did}#bsky_appview")
+    # the identity example resolves the handle: by DNS on 127.0.0.1, the DID at the local PLC
+    dns = TxtServer()
+    dns.records[f"_atproto.{account.handle}"] = [f"did={account.did}"]
+    monkeypatch.setenv("ATLEX_DNS_SERVER", dns.address)
+    monkeypatch.setenv("ATLEX_PLC_URL", network.info.plc)
     namespace: dict[str, object] = {"__name__": "readme"}
-    for i, block in enumerate(_python_blocks()):
-        try:
-            exec(compile(block, f"README.md python block {i + 1}", "exec"), namespace)
-        except Exception as e:  # name the block that failed
-            raise AssertionError(f"README python block {i + 1} failed: {e!r}\n{block}") from e
+    with dns:
+        for i, block in enumerate(_python_blocks()):
+            try:
+                exec(compile(block, f"README.md python block {i + 1}", "exec"), namespace)
+            except Exception as e:  # name the block that failed
+                raise AssertionError(f"README python block {i + 1} failed: {e!r}\n{block}") from e
     out = capsys.readouterr().out
     assert account.handle in out
     assert "no such post: RecordNotFound" in out
+    assert f"{account.did} {account.handle} " in out  # the identity example
     assert account.password not in out

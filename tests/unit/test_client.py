@@ -15,7 +15,7 @@ from _fake_lex import get_timeline
 from _fake_lex.client import AsyncClient, Client
 from _fake_lex.harness import json_response
 
-from atlex import _namespace
+from atlex import _ns
 from atlex._agent import XrpcRequest
 from atlex.errors import XrpcFetchError, XrpcInternalError
 
@@ -162,8 +162,8 @@ _ASYNC_ITERATORS = {"list_all"}
 
 def test_clients_expose_the_same_public_api() -> None:
     renamed = {"close": "aclose"}
-    sync_api = _public(_namespace.Client)
-    async_api = _public(_namespace.AsyncClient)
+    sync_api = _public(_ns.Client)
+    async_api = _public(_ns.AsyncClient)
     assert {renamed.get(n, n) for n in sync_api} == set(async_api)
     for name, member in sync_api.items():
         twin = async_api[renamed.get(name, name)]
@@ -171,15 +171,15 @@ def test_clients_expose_the_same_public_api() -> None:
         if inspect.isfunction(member) and name not in renamed:
             assert inspect.iscoroutinefunction(twin) == (name in _AWAITED), name
             assert inspect.isasyncgenfunction(twin) == (name in _ASYNC_ITERATORS), name
-    assert _shape(_namespace.Client.__init__) == _shape(_namespace.AsyncClient.__init__)
+    assert _shape(_ns.Client.__init__) == _shape(_ns.AsyncClient.__init__)
 
 
 def test_namespaces_expose_the_same_call_hooks() -> None:
     for name in ("_call", "_child"):
-        sync_hook = getattr(_namespace.SyncNamespace, name)
-        async_hook = getattr(_namespace.AsyncNamespace, name)
+        sync_hook = getattr(_ns.SyncNamespace, name)
+        async_hook = getattr(_ns.AsyncNamespace, name)
         assert _shape(sync_hook) == _shape(async_hook)
-    assert inspect.iscoroutinefunction(_namespace.AsyncNamespace._call)  # pyright: ignore[reportPrivateUsage]
+    assert inspect.iscoroutinefunction(_ns.AsyncNamespace._call)  # pyright: ignore[reportPrivateUsage]
 
 
 def _modules_after(code: str) -> set[str]:
@@ -192,9 +192,7 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_constructing_a_client_imports_no_generated_module() -> None:
-    loaded = _modules_after(
-        "import atlex, atlex._namespace\natlex._namespace.Client('https://x.test')"
-    )
+    loaded = _modules_after("import atlex, atlex._ns\natlex._ns.Client('https://x.test')")
     assert not {m for m in loaded if m.startswith("atlex.lex")}
     assert "atlex._tolerant" not in loaded
     assert not {m for m in loaded if m.startswith("atlex_codegen")}

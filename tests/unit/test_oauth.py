@@ -24,6 +24,7 @@ from atlex.oauth import (
     OAuthCallbackError,
     OAuthMetadataError,
     OAuthSessionData,
+    scopes,
 )
 from atlex.oauth._client_meta import client_auth
 from atlex.oauth._dpop import dpop_proof
@@ -212,3 +213,34 @@ def test_file_stores_are_private_and_keep_no_secret_in_repr(tmp_path: Path) -> N
     assert stat.S_IMODE(os.stat(states.path).st_mode) == 0o600
     assert states.get("s1") == auth
     assert auth.verifier not in repr(auth) and auth.dpop_key["d"] not in repr(auth)
+
+
+def test_scope_builders_match_the_reference_syntax() -> None:
+    assert scopes.repo("app.bsky.feed.post") == "repo:app.bsky.feed.post"
+    assert scopes.repo("app.bsky.feed.post", actions=["delete", "create"]) == (
+        "repo:app.bsky.feed.post?action=create&action=delete"
+    )
+    assert scopes.repo("b.c.d", "a.b.c") == "repo?collection=a.b.c&collection=b.c.d"
+    assert scopes.repo("a.b.c", "*") == "repo:*"
+    assert scopes.rpc("app.bsky.actor.getProfile", aud="did:web:api.bsky.app#bsky_appview") == (
+        "rpc:app.bsky.actor.getProfile?aud=did:web:api.bsky.app%23bsky_appview"
+    )
+    assert scopes.blob("image/*") == "blob:image/*"
+    assert scopes.account("repo", manage=True) == "account:repo?action=manage"
+    assert scopes.identity("handle") == "identity:handle"
+    assert scopes.join(scopes.ATPROTO, "atproto transition:generic") == "atproto transition:generic"
+
+
+def test_permission_set_from_a_lexicon() -> None:
+    path = Path(__file__).parents[1] / "codegen/lexicons/features/test/feature/permissions.json"
+    document = json.loads(path.read_text())
+    access = scopes.permission_set(document["defs"]["main"], document["id"])
+    assert access.title == "Test access"
+    assert access.scope == "include:test.feature.permissions"
+    assert access.scopes() == ["repo:test.feature.record?action=create&action=update"]
+    assert access.scopes(aud="did:web:svc.example#api") == [
+        "repo:test.feature.record?action=create&action=update",
+        "rpc:test.feature.query?aud=did:web:svc.example%23api",
+    ]
+    with pytest.raises(ValueError, match="permission-set"):
+        scopes.permission_set({"type": "record"}, "a.b.c")

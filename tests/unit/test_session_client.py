@@ -7,7 +7,7 @@ import pytest
 from _session_server import ENTRYWAY, PASSWORD, FakeAtproto
 
 from atlex._agent import Agent, AsyncAgent
-from atlex._namespace import AsyncClient, Client
+from atlex._client import AsyncClient, Client
 from atlex.errors import XrpcError, XrpcResponseError
 from atlex.session import AsyncPasswordSession, LoggedOutError, PasswordSession
 

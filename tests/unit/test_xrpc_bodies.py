@@ -11,7 +11,7 @@ import pytest
 from _fake_lex import create_record, upload_blob
 from _fake_lex.harness import Harness, json_response, run
 
-from atlex._namespace import BinaryBody, CallOptions
+from atlex._ns import BinaryBody, CallOptions
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from _fake_lex.harness import Harness, json_response, run
 
-from atlex._namespace import CallOptions
+from atlex import CallOptions
 
 pytestmark = pytest.mark.anyio
 

@@ -214,6 +214,17 @@ class IdentityCore:
         document = yield from self.resolve_did(did, fresh=fresh)
         return _signing_key(document)
 
+    def lookup_did_txt(self, name: str) -> Flow[str | None]:
+        """The DID of the ``did=`` TXT records at ``name`` (e.g. ``_lexicon.<authority>``);
+        None when there is none. Not cached."""
+        try:
+            answer: TxtAnswer = yield LookupTxt(name)
+        except TxtFailed as exc:
+            raise IdentityUnreachableError(name, f"DNS {name}: no answer ({exc})") from None
+        if answer.status == "no-dnspython":
+            raise IdentityError(name, "DNS TXT lookups need dnspython: install atlex[dns]")
+        return did_from_txt(name, name, answer.texts)
+
     def purge(self, identifier: str) -> None:
         """Forget what is cached about a DID or handle (and the handle/DID it was linked to)."""
         if identifier.startswith("did:"):

@@ -19,7 +19,13 @@ from atlex.errors import DidDocumentError, InvalidKeyError
 from atlex.identity._keys import LEGACY_SUITES, PublicKey, parse_legacy_multibase, parse_multikey
 from atlex.syntax import is_valid_handle
 
-__all__ = ["DidDocument", "Service", "VerificationMethod", "find_service_entry"]
+__all__ = [
+    "DidDocument",
+    "Service",
+    "VerificationMethod",
+    "extract_pds_endpoint",
+    "find_service_entry",
+]
 
 PDS_FRAGMENT = "atproto_pds"
 PDS_TYPE = "AtprotoPersonalDataServer"
@@ -154,3 +160,24 @@ def find_service_entry(
             if isinstance(service_id, str) and service_id.endswith(id_suffix):
                 return entry  # pyright: ignore[reportUnknownVariableType]
     return None
+
+
+def extract_pds_endpoint(did_doc: Mapping[str, Any] | None) -> str | None:
+    """The PDS a password session routes to: ``@atproto/lex-password-session``'s rule.
+
+    The *first* service whose ``id`` ends in ``#atproto_pds`` (relative or absolute id, ``type``
+    not checked); its endpoint must be an absolute URL, otherwise None (requests then go to the
+    login service). No second matching entry is looked for. Stricter than
+    :attr:`DidDocument.pds_endpoint`, on purpose: it is the upstream session's behaviour.
+    """
+    entry = find_service_entry(did_doc, f"#{PDS_FRAGMENT}")
+    endpoint = entry.get("serviceEndpoint") if entry is not None else None
+    return endpoint if isinstance(endpoint, str) and _is_absolute_url(endpoint) else None
+
+
+def _is_absolute_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return bool(parts.scheme) and bool(parts.netloc)

@@ -74,6 +74,11 @@ class IdentityResolver:
         """The ``#atproto`` signing key of a DID."""
         return self._run(self._core.resolve_signing_key(did, fresh=fresh))
 
+    def lookup_did_txt(self, name: str) -> str | None:
+        """The DID of the ``did=`` TXT records at a DNS name (``_lexicon.<authority>``, ...);
+        None when there is none. HandleAmbiguousError when they name several DIDs."""
+        return self._run(self._core.lookup_did_txt(name))
+
     def purge(self, identifier: str) -> None:
         """Forget the cached resolutions of a DID or handle (e.g. after a key rotation)."""
         self._core.purge(identifier)

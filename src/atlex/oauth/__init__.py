@@ -15,6 +15,7 @@ PAR, PKCE S256 and DPoP (ES256) throughout; the ``AsyncOAuthClient`` / ``AsyncOA
 twins do the same with ``await``.
 """
 
+from atlex.oauth import scopes
 from atlex.oauth._async import (
     AsyncOAuthClient,
     AsyncOAuthDataHook,
@@ -30,6 +31,7 @@ from atlex.oauth._errors import (
     OAuthResponseError,
 )
 from atlex.oauth._jose import EcKey
+from atlex.oauth._loopback import LOOPBACK_REDIRECT, loopback_metadata, sign_in_with_browser
 from atlex.oauth._metadata import AuthServerMetadata, ProtectedResourceMetadata
 from atlex.oauth._plan import AsyncIdentityResolver, IdentityResolver, Resolved, ResolvedIdentity
 from atlex.oauth._stores import (
@@ -47,6 +49,7 @@ from atlex.oauth._sync import OAuthClient, OAuthDataHook, OAuthFailureHook, OAut
 from atlex.session._chain import LoggedOutError
 
 __all__ = [
+    "LOOPBACK_REDIRECT",
     "AsyncIdentityResolver",
     "AsyncOAuthClient",
     "AsyncOAuthDataHook",
@@ -79,4 +82,7 @@ __all__ = [
     "SessionStore",
     "StateStore",
     "default_session_path",
+    "loopback_metadata",
+    "scopes",
+    "sign_in_with_browser",
 ]

@@ -67,6 +67,19 @@ class AuthorizationPlan:
     fields: dict[str, str]
 
 
+def _same_redirect(uri: str, registered: str) -> bool:
+    """Equal, or loopback IP redirects that differ only in the port (RFC 8252 §7.3)."""
+    if uri == registered:
+        return True
+    a, b = urlsplit(uri), urlsplit(registered)
+    return (
+        a.scheme == b.scheme == "http"
+        and a.hostname == b.hostname
+        and a.hostname in ("127.0.0.1", "::1")
+        and (a.path, a.query) == (b.path, b.query)
+    )
+
+
 def plan_authorization(
     config: ClientConfig,
     server: AuthServerMetadata,
@@ -81,7 +94,7 @@ def plan_authorization(
     """A fresh state, PKCE pair and DPoP key, and the PAR form for them."""
     metadata = config.metadata
     redirect = redirect_uri or metadata.redirect_uris[0]
-    if redirect not in metadata.redirect_uris:
+    if not any(_same_redirect(redirect, known) for known in metadata.redirect_uris):
         raise ValueError(f"redirect_uri {redirect!r} is not in the client's redirect_uris")
     scope = scope or metadata.scope
     if "atproto" not in scope.split():

@@ -14,6 +14,7 @@ import httpx
 
 from atlex._agent import XrpcRequest
 from atlex.errors import XrpcError
+from atlex.identity import AsyncIdentityResolver
 from atlex.session._data import SessionData
 from atlex.session._machine import (
     Close,
@@ -28,7 +29,13 @@ from atlex.session._machine import (
     create_account_flow,
     login_flow,
 )
-from atlex.session._options import DEFAULT_TIMEOUT, account_body, header_list, login_credentials
+from atlex.session._options import (
+    DEFAULT_TIMEOUT,
+    account_body,
+    discovery_identifier,
+    header_list,
+    login_credentials,
+)
 from atlex.session._routing import check_service
 from atlex.session._wire import HttpCall
 
@@ -100,13 +107,21 @@ class AsyncPasswordSession:
         on_deleted: AsyncDataHook | None = None,
         on_delete_failure: AsyncFailureHook | None = None,
         http_client: httpx.AsyncClient | None = None,
+        resolver: AsyncIdentityResolver | None = None,
     ) -> AsyncPasswordSession:
         """Log in with ``createSession`` on ``service`` (a handle, DID or email as identifier),
         or with one ``https://<identifier>:<password>@<host>`` URL.
 
+        Without ``service``, a handle or DID identifier is resolved first (``resolver``, or a
+        default :class:`~atlex.identity.AsyncIdentityResolver`) and the login goes to the PDS its DID
+        document names.
+
         Raises :class:`~atlex.errors.LexAuthFactorError` when the server wants the emailed code
         (call again with ``auth_factor_token``), the :class:`~atlex.errors.XrpcError` otherwise.
         """
+        who = discovery_identifier(url, service, identifier)
+        if who is not None:
+            service = await _pds_of(who, resolver)
         creds = login_credentials(url, service, identifier, password)
         flow = login_flow(
             creds.service,
@@ -369,3 +384,11 @@ async def _call_hook(hook: Callable[..., object], args: tuple[Any, ...]) -> None
     result = hook(*args)
     if inspect.isawaitable(result):
         await result
+
+
+async def _pds_of(identifier: str, resolver: AsyncIdentityResolver | None) -> str:
+    """The PDS of a handle or DID, from its verified identity."""
+    if resolver is not None:
+        return (await resolver.resolve(identifier)).pds
+    async with AsyncIdentityResolver() as default:
+        return (await default.resolve(identifier)).pds

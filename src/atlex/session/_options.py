@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from atlex.session._routing import LoginUrl, check_service, parse_login_url
 
-__all__ = ["account_body", "header_list", "login_credentials"]
+__all__ = ["account_body", "discovery_identifier", "header_list", "login_credentials"]
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds per request of a session's own httpx client (``XrpcRequest.timeout`` overrides)."""
@@ -41,6 +41,20 @@ def login_credentials(
         if not isinstance(value, str) or not value:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f"login() {name} must be a non-empty string")
     return LoginUrl(check_service(service), identifier, password)
+
+
+def discovery_identifier(
+    url: str | None, service: str | None, identifier: str | None
+) -> str | None:
+    """The handle or DID whose PDS ``login()`` looks up first (``service`` left out), else None.
+
+    An email cannot be resolved: it still needs ``service``.
+    """
+    if url is not None or service is not None or not isinstance(identifier, str):
+        return None
+    if "@" in identifier.removeprefix("@"):
+        return None
+    return identifier
 
 
 def account_body(

@@ -1,43 +1,14 @@
-"""Where requests go: the PDS from the DID document, URL joining, the login-URL form."""
+"""Where requests go: the PDS from the DID document (``atlex.identity``), URL joining, the
+login-URL form."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
 from urllib.parse import urlsplit
 
+from atlex.identity._document import extract_pds_endpoint
+
 __all__ = ["LoginUrl", "check_service", "extract_pds_endpoint", "origin_url", "parse_login_url"]
-
-
-def extract_pds_endpoint(did_doc: Mapping[str, Any] | None) -> str | None:
-    """The ``serviceEndpoint`` of the DID document's ``#atproto_pds`` service, if usable.
-
-    As upstream: the *first* service whose ``id`` ends in ``#atproto_pds`` (relative or absolute
-    id, ``type`` not checked); its endpoint must be an absolute URL, otherwise None (requests then
-    go to the login service). No second matching entry is looked for.
-    """
-    services: Any = did_doc.get("service") if isinstance(did_doc, Mapping) else None
-    if not isinstance(services, list):
-        return None
-    service: Any
-    for service in cast("list[Any]", services):
-        if not isinstance(service, dict):
-            continue
-        entry = cast("dict[str, Any]", service)
-        service_id = entry.get("id")
-        if isinstance(service_id, str) and service_id.endswith("#atproto_pds"):
-            endpoint = entry.get("serviceEndpoint")
-            return endpoint if isinstance(endpoint, str) and _is_absolute_url(endpoint) else None
-    return None
-
-
-def _is_absolute_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return bool(parts.scheme) and bool(parts.netloc)
 
 
 def origin_url(base: str, path: str) -> str:

@@ -11,6 +11,7 @@ import httpx
 
 from atlex._agent import XrpcRequest
 from atlex.errors import XrpcError
+from atlex.identity import IdentityResolver
 from atlex.session._data import SessionData
 from atlex.session._machine import (
     Close,
@@ -25,7 +26,13 @@ from atlex.session._machine import (
     create_account_flow,
     login_flow,
 )
-from atlex.session._options import DEFAULT_TIMEOUT, account_body, header_list, login_credentials
+from atlex.session._options import (
+    DEFAULT_TIMEOUT,
+    account_body,
+    discovery_identifier,
+    header_list,
+    login_credentials,
+)
 from atlex.session._routing import check_service
 from atlex.session._wire import HttpCall
 
@@ -94,13 +101,21 @@ class PasswordSession:
         on_deleted: DataHook | None = None,
         on_delete_failure: FailureHook | None = None,
         http_client: httpx.Client | None = None,
+        resolver: IdentityResolver | None = None,
     ) -> PasswordSession:
         """Log in with ``createSession`` on ``service`` (a handle, DID or email as identifier),
         or with one ``https://<identifier>:<password>@<host>`` URL.
 
+        Without ``service``, a handle or DID identifier is resolved first (``resolver``, or a
+        default :class:`~atlex.identity.IdentityResolver`) and the login goes to the PDS its DID
+        document names.
+
         Raises :class:`~atlex.errors.LexAuthFactorError` when the server wants the emailed code
         (call again with ``auth_factor_token``), the :class:`~atlex.errors.XrpcError` otherwise.
         """
+        who = discovery_identifier(url, service, identifier)
+        if who is not None:
+            service = _pds_of(who, resolver)
         creds = login_credentials(url, service, identifier, password)
         flow = login_flow(
             creds.service,
@@ -355,3 +370,11 @@ def _send(http: httpx.Client, call: HttpCall) -> httpx.Response:
         timeout=call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
     )
     return http.send(request, stream=call.stream)
+
+
+def _pds_of(identifier: str, resolver: IdentityResolver | None) -> str:
+    """The PDS of a handle or DID, from its verified identity."""
+    if resolver is not None:
+        return resolver.resolve(identifier).pds
+    with IdentityResolver() as default:
+        return default.resolve(identifier).pds

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -12,8 +12,10 @@ from atlex.streams._async import AsyncStream
 from atlex.streams._core import StreamCore, StreamOptions
 from atlex.streams._frame import MessageDecoder, message_types
 from atlex.streams._sync import Stream
+from atlex.streams.errors import VerificationError
 
 if TYPE_CHECKING:
+    from atlex.identity import AsyncIdentityResolver, IdentityResolver
     from atlex.lex.com.atproto.label import subscribe_labels as _labels
     from atlex.lex.com.atproto.sync import subscribe_repos as _repos
     from atlex.streams._commit import RepoCommit
@@ -96,25 +98,53 @@ def subscribe_repos(
     service: str,
     *,
     cursor: int | None = None,
+    verify: bool = False,
+    resolver: IdentityResolver | None = None,
+    on_invalid: Callable[[VerificationError], None] | None = None,
     options: StreamOptions | None = None,
     **option_kwargs: Any,
 ) -> Stream[RepoMessage]:
     """``com.atproto.sync.subscribeRepos`` on a PDS or relay: commits (as :class:`RepoCommit`,
     whose ops decode their records typed by collection), syncs, identity and account events,
-    and ``Info`` messages (e.g. ``OutdatedCursor``). ``option_kwargs`` set
-    :class:`StreamOptions` fields (``reconnect=False``, ``max_queue=8``, ...)."""
-    return Stream(_repos_core(service, cursor, options, option_kwargs))
+    and ``Info`` messages (e.g. ``OutdatedCursor``).
+
+    ``verify=True`` checks each commit's signature (keys from ``resolver``, a default
+    :class:`atlex.identity.IdentityResolver` if none is given) and its inductive proof; a bad
+    one raises :class:`CommitSignatureError` / :class:`CommitProofError`, or goes to
+    ``on_invalid`` and is left out of the stream. ``option_kwargs`` set :class:`StreamOptions`
+    fields (``reconnect=False``, ``max_queue=8``, ...)."""
+    core = _repos_core(service, cursor, options, option_kwargs)
+    if not verify:
+        return Stream(core)
+    from atlex.identity import IdentityResolver
+    from atlex.streams._verify import Verifier
+
+    owned = resolver is None
+    checker = Verifier(resolver or IdentityResolver(), on_invalid)
+    return Stream(core, after=checker, on_close=checker.resolver.close if owned else None)
 
 
 def async_subscribe_repos(
     service: str,
     *,
     cursor: int | None = None,
+    verify: bool = False,
+    resolver: AsyncIdentityResolver | None = None,
+    on_invalid: Callable[[VerificationError], None] | None = None,
     options: StreamOptions | None = None,
     **option_kwargs: Any,
 ) -> AsyncStream[RepoMessage]:
-    """The asyncio twin of :func:`subscribe_repos`."""
-    return AsyncStream(_repos_core(service, cursor, options, option_kwargs))
+    """The asyncio twin of :func:`subscribe_repos` (``resolver`` is an
+    :class:`atlex.identity.AsyncIdentityResolver`)."""
+    core = _repos_core(service, cursor, options, option_kwargs)
+    if not verify:
+        return AsyncStream(core)
+    from atlex.identity import AsyncIdentityResolver
+    from atlex.streams._verify import AsyncVerifier
+
+    owned = resolver is None
+    checker = AsyncVerifier(resolver or AsyncIdentityResolver(), on_invalid)
+    return AsyncStream(core, after=checker, on_close=checker.resolver.aclose if owned else None)
 
 
 def subscribe_labels(

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from atlex.errors import XrpcResponseError
-from atlex.streams._core import StreamCore
+from atlex.streams._core import SKIP, StreamCore
 from atlex.streams._drive import connect_kwargs, connection_failure, frame_too_large
 
 if TYPE_CHECKING:
@@ -28,10 +28,15 @@ class AsyncStream(Generic[M]):
     """An async iterator of a subscription's typed messages. Also an async context manager."""
 
     def __init__(
-        self, core: StreamCore, *, after: Callable[[Any], Awaitable[Any]] | None = None
+        self,
+        core: StreamCore,
+        *,
+        after: Callable[[Any], Awaitable[Any]] | None = None,
+        on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.core = core
         self._after = after
+        self._on_close = on_close
         self._ws: ClientConnection | None = None
         self._closed = asyncio.Event()
 
@@ -65,7 +70,11 @@ class AsyncStream(Generic[M]):
                 await self._drop()
                 await self._wait(self.core.retry_delay(exc))  # raises unless retryable
                 continue
-            return message if self._after is None else await self._after(message)
+            if self._after is not None:
+                message = await self._after(message)
+                if message is SKIP:  # left out (reported to the verification callback)
+                    continue
+            return message
 
     async def _connect(self) -> ClientConnection:
         from websockets.asyncio.client import connect
@@ -91,6 +100,9 @@ class AsyncStream(Generic[M]):
         """End the stream: the connection closes and iteration stops."""
         self._closed.set()
         await self._drop()
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            await on_close()
 
     async def __aenter__(self) -> AsyncStream[M]:
         return self

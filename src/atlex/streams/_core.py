@@ -15,7 +15,10 @@ from atlex.errors import XrpcResponseError
 from atlex.streams._frame import MessageDecoder
 from atlex.streams.errors import StreamConnectionError
 
-__all__ = ["StreamCore", "StreamOptions", "websocket_url"]
+__all__ = ["SKIP", "StreamCore", "StreamOptions", "websocket_url"]
+
+SKIP: Any = object()
+"""What a stream's ``after`` hook returns for an event to leave out."""
 
 RETRYABLE_ERRORS = frozenset({"ConsumerTooSlow"})
 """Error frames after which a reconnect from the last cursor is the remedy."""

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from atlex.errors import XrpcResponseError
-from atlex.streams._core import StreamCore
+from atlex.streams._core import SKIP, StreamCore
 from atlex.streams._drive import connect_kwargs, connection_failure, frame_too_large
 
 if TYPE_CHECKING:
@@ -26,9 +26,16 @@ M = TypeVar("M")
 class Stream(Generic[M]):
     """A blocking iterator of a subscription's typed messages. Also a context manager."""
 
-    def __init__(self, core: StreamCore, *, after: Callable[[Any], Any] | None = None) -> None:
+    def __init__(
+        self,
+        core: StreamCore,
+        *,
+        after: Callable[[Any], Any] | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
         self.core = core
         self._after = after
+        self._on_close = on_close
         self._ws: ClientConnection | None = None
         self._closed = threading.Event()
         self._lock = threading.Lock()
@@ -63,7 +70,11 @@ class Stream(Generic[M]):
                 self._drop()
                 self._wait(self.core.retry_delay(exc))  # raises unless retryable
                 continue
-            return message if self._after is None else self._after(message)
+            if self._after is not None:
+                message = self._after(message)
+                if message is SKIP:  # left out (reported to the verification callback)
+                    continue
+            return message
 
     def _connect(self) -> ClientConnection:
         from websockets.sync.client import connect
@@ -95,6 +106,9 @@ class Stream(Generic[M]):
         """End the stream: the connection closes and iteration stops (safe from any thread)."""
         self._closed.set()
         self._drop()
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
 
     def __enter__(self) -> Stream[M]:
         return self

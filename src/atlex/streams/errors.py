@@ -18,6 +18,8 @@ Error frames the lexicon does not declare are raised as plain ``XrpcResponseErro
 
 from __future__ import annotations
 
+from typing import Any
+
 from atlex.errors import XrpcError
 
 __all__ = [
@@ -63,7 +65,10 @@ class StreamConnectionError(StreamError):
 
 
 class VerificationError(StreamError):
-    """A commit that failed verification; ``repo`` and ``seq`` name it."""
+    """A commit that failed verification; ``repo`` and ``seq`` name it, ``event`` is the
+    event itself (the typed message)."""
+
+    event: Any = None
 
     def __init__(self, error: str, message: str, *, repo: str, seq: int) -> None:
         self.repo = repo

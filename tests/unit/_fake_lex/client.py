@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as _t
 
-from atlex import _namespace as _ns
+from atlex import _ns
 
 if _t.TYPE_CHECKING:
     from .ns import AsyncTest, Test

@@ -6,7 +6,7 @@ import typing as _t
 
 from msgspec import UNSET, UnsetType
 
-from atlex import _namespace as _ns
+from atlex import _ns
 
 if _t.TYPE_CHECKING:
     from . import create_record as _create_record

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from atlex_codegen.cli_errors import (
+from atlex.cli._errors import (
     EXIT_CODES_HELP,
     CliError,
     ExitCode,
@@ -23,7 +23,7 @@ from atlex_codegen.cli_errors import (
     register_secrets,
     xrpc_failure,
 )
-from atlex_codegen.session_store import CONFIG_DIR_ENV, SessionStore, SessionStoreError
+from atlex.cli._session_store import CONFIG_DIR_ENV, SessionStore, SessionStoreError
 
 if TYPE_CHECKING:
     from atlex.session import PasswordSession, SessionData

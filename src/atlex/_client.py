@@ -1,16 +1,14 @@
-"""What generated namespaces and clients build on: the base ``Client`` / ``AsyncClient``, the
-namespace bases and the per-call option types.
+"""``Client`` and ``AsyncClient``: the roots of the generated namespace tree.
 
 Both clients are thin drivers of the sans-I/O core in :mod:`atlex._xrpc`: they hand its requests
 to the agent, feed the answers back and sleep when it asks. Child namespaces and generated type
-modules are imported on first use only, so constructing a client stays cheap.
+modules are imported on first use only, so constructing a client stays cheap. Settings live in
+:mod:`atlex._client_state`, the namespace tree in :mod:`atlex._nodes`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import inspect
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -22,32 +20,27 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import msgspec
 from msgspec import UNSET, UnsetType
 
 from atlex._actions import AsyncActions, SyncActions
 from atlex._agent import Agent, AsyncAgent, XrpcRequest
+from atlex._client_state import ClientState, agent_kind
 from atlex._http_agent import AsyncServiceAgent, ServiceAgent
 from atlex._method import Method
 from atlex._model import Blob, LexObject, lazy_module
-from atlex._retry import RetryPolicy
+from atlex._nodes import AsyncNode, SyncNode
 from atlex._xrpc import (
-    BinaryBody,
     BinaryInput,
     CallOptions,
-    CallSettings,
     Received,
     Reply,
     Step,
     as_failure,
     build_request,
     call_flow,
-    check_labeler,
-    check_service,
     generic_method,
-    is_service,
     raise_for_stream,
     stream_request,
 )
@@ -57,25 +50,14 @@ if TYPE_CHECKING:  # httpx loads on the first request, not with the client
 
     from atlex import _records as _rec
     from atlex._records import ListedRecord, Plan, RecordPage, RecordResult, WriteOp
-else:  # the record helpers' logic loads on their first use, not with every client
-    _rec = lazy_module("atlex._records")
-
-__all__ = [
-    "AsyncClient",
-    "AsyncNamespace",
-    "BinaryBody",
-    "BinaryInput",
-    "CallOptions",
-    "Client",
-    "Method",
-    "SyncNamespace",
-]
-
-if TYPE_CHECKING:
     from atlex.lex.com.atproto.repo import apply_writes as _apply_writes
     from atlex.lex.com.atproto.repo import create_record as _create_record
     from atlex.lex.com.atproto.repo import delete_record as _delete_record
     from atlex.lex.com.atproto.repo import put_record as _put_record
+else:  # the record helpers' logic loads on their first use, not with every client
+    _rec = lazy_module("atlex._records")
+
+__all__ = ["AsyncClient", "Client"]
 
 _C = TypeVar("_C", bound="Client")
 _A = TypeVar("_A", bound="AsyncClient")
@@ -91,260 +73,7 @@ async def _async_sleep(seconds: float) -> None:
     await anyio.sleep(seconds)
 
 
-def _settings(
-    *,
-    headers: Mapping[str, str] | None,
-    proxy: str | None,
-    labelers: Iterable[str],
-    app_labelers: Iterable[str],
-    timeout: float | None,
-    max_retries: int,
-) -> CallSettings:
-    header_items = tuple((name.lower(), value) for name, value in (headers or {}).items())
-    if proxy is not None:
-        check_service(proxy)
-    else:  # a valid atproto-proxy among the headers is the default service (upstream client.ts)
-        proxy = next((v for k, v in header_items if k == "atproto-proxy" and is_service(v)), None)
-    if timeout is not None and timeout <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
-    return CallSettings(
-        headers=header_items,
-        proxy=proxy,
-        labelers=tuple(check_labeler(d) for d in labelers),
-        app_labelers=tuple(check_labeler(d) for d in app_labelers),
-        timeout=timeout,
-        retry=RetryPolicy(max_retries=max_retries),
-    )
-
-
-class _Node:
-    """Lazily created child namespaces, cached per instance."""
-
-    _children: dict[str, Any]
-
-    def _owner(self) -> Any:
-        raise NotImplementedError
-
-    def _child(self, module: str, classname: str) -> Any:
-        key = f"{module}:{classname}"
-        child = self._children.get(key)
-        if child is None:
-            child = getattr(importlib.import_module(module), classname)(self._owner())
-            self._children[key] = child
-        return child
-
-
-class _ClientState(_Node):
-    """Settings and labeler management shared by both clients (no I/O)."""
-
-    app_labelers: ClassVar[tuple[str, ...]] = ()
-    """Labelers every instance asks for with ``;redact`` unless it passes its own."""
-
-    _settings: CallSettings
-
-    @classmethod
-    def configure(cls, *, app_labelers: Iterable[str]) -> None:
-        """Set the class-wide ``app_labelers`` (upstream ``Client.configure``)."""
-        cls.app_labelers = tuple(check_labeler(d) for d in app_labelers)
-
-    def _owner(self) -> Any:
-        return self
-
-    @property
-    def agent(self) -> Agent | AsyncAgent:
-        """The agent requests go through (each client narrows the type)."""
-        raise NotImplementedError
-
-    @property
-    def did(self) -> str | None:
-        """The authenticated account's DID, if the agent has one."""
-        return self.agent.did
-
-    @property
-    def assert_did(self) -> str:
-        """The DID, or RuntimeError when the client is not authenticated."""
-        did = self.agent.did
-        if did is None:
-            raise _not_authenticated()
-        return did
-
-    def _did(self) -> str:
-        return self.assert_did
-
-    def _init_state(
-        self,
-        headers: Mapping[str, str] | None,
-        proxy: str | None,
-        labelers: Iterable[str],
-        app_labelers: Iterable[str] | UnsetType | None,
-        timeout: float | None,
-        max_retries: int,
-        validate_request: bool = False,
-        validate_response: bool = False,
-    ) -> None:
-        self._validate_request = bool(validate_request)
-        self._validate_response = bool(validate_response)
-        if isinstance(app_labelers, UnsetType):
-            app_labelers = type(self).app_labelers
-        self._children = {}
-        self._settings = _settings(
-            headers=headers,
-            proxy=proxy,
-            labelers=labelers,
-            app_labelers=app_labelers or (),
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    @property
-    def validate_request(self) -> bool:
-        """Whether params, inputs and records are checked against their lexicons before sending."""
-        return self._validate_request
-
-    @property
-    def validate_response(self) -> bool:
-        """Whether decoded outputs are checked against their lexicons' constraints."""
-        return self._validate_response
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Headers sent with every call (lower-cased names)."""
-        return dict(self._settings.headers)
-
-    @property
-    def proxy(self) -> str | None:
-        """The default ``atproto-proxy`` service."""
-        return self._settings.proxy
-
-    @property
-    def labelers(self) -> tuple[str, ...]:
-        """The default labelers for ``atproto-accept-labelers``."""
-        return self._settings.labelers
-
-    def set_labelers(self, labelers: Iterable[str]) -> None:
-        """Replace the default labelers."""
-        found = tuple(dict.fromkeys(check_labeler(d) for d in labelers))
-        self._settings = msgspec.structs.replace(self._settings, labelers=found)
-
-    def add_labelers(self, labelers: Iterable[str]) -> None:
-        """Add to the default labelers."""
-        self.set_labelers((*self._settings.labelers, *labelers))
-
-    def clear_labelers(self) -> None:
-        """Ask for no labelers by default."""
-        self.set_labelers(())
-
-
-class _SyncNode(_Node):
-    def _invoke(
-        self,
-        method: Method,
-        params: Mapping[str, Any] | None,
-        input: object,
-        options: CallOptions | None,
-        loose: bool = False,
-    ) -> Any:
-        raise NotImplementedError
-
-    def _call(
-        self,
-        method: Method,
-        params: dict[str, Any] | None,
-        input: Any,
-        options: CallOptions | None,
-    ) -> Any:
-        """Run one generated method (what every sync stub calls)."""
-        return self._invoke(method, params, input, options)
-
-
-class _AsyncNode(_Node):
-    async def _invoke(
-        self,
-        method: Method,
-        params: Mapping[str, Any] | None,
-        input: object,
-        options: CallOptions | None,
-        loose: bool = False,
-    ) -> Any:
-        raise NotImplementedError
-
-    async def _call(
-        self,
-        method: Method,
-        params: dict[str, Any] | None,
-        input: Any,
-        options: CallOptions | None,
-    ) -> Any:
-        """Run one generated method (what every async stub awaits)."""
-        return await self._invoke(method, params, input, options)
-
-
-class SyncNamespace(_SyncNode):
-    """Base of generated sync namespaces (``client.app.bsky.feed``)."""
-
-    def __init__(self, client: Client) -> None:
-        self._client: _SyncNode = client
-        self._children = {}
-
-    def _owner(self) -> Any:
-        return self._client
-
-    def _invoke(
-        self,
-        method: Method,
-        params: Mapping[str, Any] | None,
-        input: object,
-        options: CallOptions | None,
-        loose: bool = False,
-    ) -> Any:
-        return self._client._invoke(method, params, input, options, loose)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._client!r}>"
-
-
-class AsyncNamespace(_AsyncNode):
-    """Base of generated async namespaces."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client: _AsyncNode = client
-        self._children = {}
-
-    def _owner(self) -> Any:
-        return self._client
-
-    async def _invoke(
-        self,
-        method: Method,
-        params: Mapping[str, Any] | None,
-        input: object,
-        options: CallOptions | None,
-        loose: bool = False,
-    ) -> Any:
-        return await self._client._invoke(method, params, input, options, loose)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._client!r}>"
-
-
-def _agent_kind(agent: object) -> Literal["sync", "async"] | None:
-    """Whether ``agent`` is a sync or an async agent, without reading ``did`` (a logged-out
-    session raises there; ``isinstance`` against the protocol would call it on Python < 3.12)."""
-    try:
-        inspect.getattr_static(agent, "did")
-    except AttributeError:
-        return None
-    send = getattr(agent, "send", None)
-    if not callable(send):
-        return None
-    return "async" if inspect.iscoroutinefunction(send) else "sync"
-
-
-def _not_authenticated() -> RuntimeError:
-    return RuntimeError("Client is not authenticated: use an agent with a session")
-
-
-class Client(_ClientState, _SyncNode, SyncActions):
+class Client(ClientState, SyncNode, SyncActions):
     """A synchronous XRPC client over an agent (or a service URL, unauthenticated).
 
     ``headers`` are sent with every call; ``proxy`` sets ``atproto-proxy``; ``labelers`` and
@@ -393,7 +122,7 @@ class Client(_ClientState, _SyncNode, SyncActions):
         elif transport is not None:
             raise TypeError("transport= applies only when the client is given a service URL")
         else:
-            kind = _agent_kind(agent)
+            kind = agent_kind(agent)
             if kind == "async":
                 raise TypeError(f"{type(agent).__name__} is an async agent: use AsyncClient")
             if kind is None:
@@ -684,7 +413,7 @@ class Client(_ClientState, _SyncNode, SyncActions):
         return f"{type(self).__name__}({self._agent!r})"
 
 
-class AsyncClient(_ClientState, _AsyncNode, AsyncActions):
+class AsyncClient(ClientState, AsyncNode, AsyncActions):
     """The asynchronous twin of :class:`Client` (same options, ``await`` every call)."""
 
     def __init__(
@@ -717,7 +446,7 @@ class AsyncClient(_ClientState, _AsyncNode, AsyncActions):
             self._agent: AsyncAgent = self._owned
         elif transport is not None:
             raise TypeError("transport= applies only when the client is given a service URL")
-        elif _agent_kind(agent) != "async":
+        elif agent_kind(agent) != "async":
             raise TypeError(
                 f"expected an AsyncAgent (async send) or a service URL, got {type(agent).__name__}"
             )

@@ -2,7 +2,7 @@
 
 Authenticated through the session of ``atlex login`` (refreshed and saved back as needed), or
 anonymous against ``--service URL``. Parameters are typed by the lexicon when the NSID is in
-the bundled bindings (:mod:`atlex_codegen.call_params`). JSON answers are printed with the
+the bundled bindings (:mod:`atlex.cli._call_params`). JSON answers are printed with the
 token fields redacted; binary answers go to ``--output``.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from atlex_codegen.cli_errors import EXIT_CODES_HELP, CliError, ExitCode, redact, xrpc_failure
+from atlex.cli._errors import EXIT_CODES_HELP, CliError, ExitCode, redact, xrpc_failure
 
 if TYPE_CHECKING:
     from atlex._method import Method
@@ -102,8 +102,8 @@ def call_command(
       atlex call com.atproto.sync.getBlob did=did:plc:... cid=bafk... --output blob.bin
       atlex call app.bsky.actor.getProfile actor=bsky.app --service https://public.api.bsky.app
     """
+    from atlex.cli._call_params import ParamsError, parse_params
     from atlex.syntax import check_format
-    from atlex_codegen.call_params import ParamsError, parse_params
 
     problem = check_format("nsid", nsid)
     if problem is not None:
@@ -193,8 +193,8 @@ def _call(
     proxy: str | None,
 ) -> Any:
     from atlex import Client
+    from atlex.cli._session import open_session
     from atlex.session import PasswordSession
-    from atlex_codegen.cli_session import open_session
 
     session: PasswordSession | None = None
     try:

@@ -1,15 +1,20 @@
-"""``atlex lexicons install``: the click command over :mod:`atlex_codegen.install`."""
+"""``atlex lexicons install``: the click command over :mod:`atlex_codegen.lexicons.install`
+(imported when the command runs, like everything of the generator's)."""
 
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from atlex_codegen.cli_errors import EXIT_CODES_HELP, CliError, ExitCode
-from atlex_codegen.lexicon_lock import LockError, LockFile, dump_lock, load_lock
+from atlex.cli._errors import EXIT_CODES_HELP, CliError, ExitCode
+from atlex.cli._extras import install_hint, missing_modules
+
+if TYPE_CHECKING:
+    from atlex_codegen.lexicons.lock import LockFile
 
 __all__ = ["install_command"]
 
@@ -95,8 +100,11 @@ def install_command(
       atlex lexicons install --ci          # in CI: fail if the lock is out of date
       atlex lexicons install --update      # fetch everything again
     """
-    from atlex_codegen.install import InstallError, install, write_documents
-    from atlex_codegen.resolve import LexiconResolver, ResolutionError, ResolverConfig
+    if missing_modules(["dns"]):
+        raise click.ClickException(install_hint("atlex lexicons install", ["dnspython"]))
+    from atlex_codegen.lexicons.install import InstallError, install, write_documents
+    from atlex_codegen.lexicons.lock import LockError, dump_lock, load_lock
+    from atlex_codegen.lexicons.resolve import LexiconResolver, ResolutionError, ResolverConfig
 
     def log(text: str) -> None:
         if not quiet:
@@ -162,7 +170,7 @@ def install_command(
 
 
 def _dns_servers(given: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
-    from atlex_codegen.resolve import parse_dns_server
+    from atlex_codegen.lexicons.resolve import parse_dns_server
 
     texts = list(given) or [t for t in re.split(r"[,\s]+", os.environ.get(DNS_SERVER_ENV, "")) if t]
     try:
@@ -172,6 +180,8 @@ def _dns_servers(given: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
 
 
 def _lock_diff(before: LockFile | None, after: LockFile) -> list[str]:
+    from atlex_codegen.lexicons.lock import LockFile
+
     before = before or LockFile()
     lines: list[str] = []
     for nsid in sorted(set(after.lexicons) - set(before.lexicons)):

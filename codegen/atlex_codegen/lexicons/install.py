@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from atlex_codegen.lexicon_cid import DagCborError, cid_for_data
-from atlex_codegen.lexicon_lock import LockFile, Resolution, document_path, document_refs
-from atlex_codegen.resolve import (
+from atlex_codegen.lexicons.cid import DagCborError, cid_for_data
+from atlex_codegen.lexicons.lock import LockFile, Resolution, document_path, document_refs
+from atlex_codegen.lexicons.resolve import (
     LexiconResolver,
     ResolutionError,
     Resolved,

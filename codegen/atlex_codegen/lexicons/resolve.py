@@ -28,7 +28,7 @@ import httpx
 import msgspec
 
 from atlex.syntax import check_format
-from atlex_codegen.lexicon_cid import DagCborError, cid_for_data
+from atlex_codegen.lexicons.cid import DagCborError, cid_for_data
 
 __all__ = [
     "DEFAULT_PLC_URL",

@@ -10,8 +10,10 @@ query parameters are strings anyway.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+import pkgutil
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, cast
 
 import msgspec
@@ -20,7 +22,6 @@ import msgspec.inspect as mi
 from atlex._method import Method
 from atlex._model import LexObject
 from atlex.errors import LexValidationError
-from atlex_codegen.naming import module_segment
 
 __all__ = ["CallParams", "ParamsError", "bundled_method", "parse_params"]
 
@@ -41,16 +42,35 @@ class CallParams:
 
 def bundled_method(nsid: str, package: str = BUNDLED_PACKAGE) -> Method | None:
     """The generated ``Method`` of ``nsid`` in ``package``, or None when it is not there."""
-    segments = nsid.split(".")
-    module_name = ".".join([package, "_ns", *(module_segment(s) for s in segments[:-1])])
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    for value in vars(module).values():
-        if isinstance(value, Method) and value.nsid == nsid:
-            return value
+    for module in _namespace_modules(f"{package}._ns", nsid.split(".")[:-1]):
+        for value in vars(module).values():
+            if isinstance(value, Method) and value.nsid == nsid:
+                return value
     return None
+
+
+def _folded(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def _namespace_modules(base: str, segments: list[str]) -> Iterator[ModuleType]:
+    """The generated namespace modules that may hold the methods under ``segments``.
+
+    Module names follow the NSID segments (snake case, a ``_`` added where a keyword or a
+    collision needs it); the folder listing is matched loosely and the NSID in each ``Method``
+    decides, so the command line needs none of the generator's naming rules.
+    """
+    try:
+        module = importlib.import_module(base)
+    except ImportError:
+        return
+    if not segments:
+        yield module
+        return
+    wanted = _folded(segments[0])
+    for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+        if _folded(info.name).rstrip("0123456789") == wanted or _folded(info.name) == wanted:
+            yield from _namespace_modules(f"{base}.{info.name}", segments[1:])
 
 
 def _split(arguments: Sequence[str]) -> list[tuple[str, str]]:

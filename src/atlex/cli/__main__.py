@@ -1,0 +1,5 @@
+"""``python -m atlex.cli``: the ``atlex`` script."""
+
+from atlex.cli import main
+
+main()

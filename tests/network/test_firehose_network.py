@@ -1,0 +1,215 @@
+"""The firehose against the real reference PDS (issue 12's network acceptance).
+
+While subscribed (``verify=True``: every commit's signature is checked against the key in the
+account's DID document on the local PLC, and every inductive proof), an account creates,
+updates and deletes posts, a like and its profile; the consumer sees each op typed, with the
+right record, in order. Deactivate / activate show as ``Account`` events, a handle change as
+``Identity``. A second subscription from a saved cursor gets exactly the events after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from refnet import ReferenceNetwork
+from refnet_xrpc import Account, call, now, unique_handle
+
+from atlex.identity import AsyncIdentityResolver, IdentityResolver, ResolverOptions
+from atlex.lex.app.bsky.actor import profile
+from atlex.lex.app.bsky.feed import like, post
+from atlex.lex.com.atproto.sync import subscribe_repos as repos
+from atlex.streams import RepoCommit, async_subscribe_repos, subscribe_repos
+
+pytestmark = pytest.mark.network
+
+TIMEOUT = 60.0
+
+
+class Consumer:
+    """A verified subscription read in a background thread, keeping one account's events."""
+
+    def __init__(self, network: ReferenceNetwork, did: str, cursor: int | None = 0) -> None:
+        info = network.info
+        self.did = did
+        self.events: list[Any] = []
+        self.changed = threading.Condition()
+        self.resolver = IdentityResolver(ResolverOptions(plc_url=info.plc))
+        self.stream = subscribe_repos(
+            info.pds, cursor=cursor, verify=True, resolver=self.resolver, idle_timeout=None
+        )
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            for event in self.stream:
+                if _did_of(event) == self.did:
+                    with self.changed:
+                        self.events.append(event)
+                        self.changed.notify_all()
+        except BaseException as exc:  # handed to the test thread
+            self.failure = exc
+            with self.changed:
+                self.changed.notify_all()
+
+    def wait_for(self, until: Callable[[list[Any]], bool], what: str) -> list[Any]:
+        with self.changed:
+            ok = self.changed.wait_for(
+                lambda: self.failure is not None or until(self.events), TIMEOUT
+            )
+        if self.failure is not None:
+            raise self.failure
+        assert ok, f"{what}: not seen within {TIMEOUT:.0f} s; got {self.events!r:.800}"
+        return list(self.events)
+
+    def close(self) -> None:
+        self.stream.close()
+        self.thread.join(10)
+        self.resolver.close()
+
+
+def _did_of(event: Any) -> str | None:
+    if isinstance(event, repos.Commit):
+        return event.repo
+    return getattr(event, "did", None)
+
+
+def _ops(events: list[Any]) -> list[tuple[str, str, Any]]:
+    return [
+        (op.action, op.path, op.record)
+        for event in events
+        if isinstance(event, RepoCommit)
+        for op in event.operations
+    ]
+
+
+def _rkey(out: dict[str, Any]) -> str:
+    return str(out["uri"]).rsplit("/", 1)[1]
+
+
+def test_writes_arrive_as_typed_verified_ops_in_order(network: ReferenceNetwork) -> None:
+    alice: Account = network.create_account("fhalice")
+    consumer = Consumer(network, alice.did)
+    try:
+        first = alice.create_record(post.NSID, {"text": "first", "createdAt": now()})
+        second = alice.create_record(post.NSID, {"text": "second", "createdAt": now()})
+        alice.call(
+            "com.atproto.repo.putRecord",
+            body={
+                "repo": alice.did,
+                "collection": post.NSID,
+                "rkey": _rkey(first),
+                "record": {"$type": post.NSID, "text": "first, edited", "createdAt": now()},
+            },
+        )
+        liked = alice.create_record(
+            like.NSID,
+            {"subject": {"uri": second["uri"], "cid": second["cid"]}, "createdAt": now()},
+        )
+        alice.call(
+            "com.atproto.repo.putRecord",
+            body={
+                "repo": alice.did,
+                "collection": profile.NSID,
+                "rkey": "self",
+                "record": {"$type": profile.NSID, "displayName": "Alice F."},
+            },
+        )
+        for done in (second, liked):
+            alice.call(
+                "com.atproto.repo.deleteRecord",
+                body={
+                    "repo": alice.did,
+                    "collection": str(done["uri"]).split("/")[3],
+                    "rkey": _rkey(done),
+                },
+            )
+        events = consumer.wait_for(lambda ev: len(_ops(ev)) >= 7, "seven ops of alice")
+    finally:
+        consumer.close()
+
+    ops = _ops(events)
+    assert [(action, path) for action, path, _ in ops] == [
+        ("create", f"{post.NSID}/{_rkey(first)}"),
+        ("create", f"{post.NSID}/{_rkey(second)}"),
+        ("update", f"{post.NSID}/{_rkey(first)}"),
+        ("create", f"{like.NSID}/{_rkey(liked)}"),
+        ("create", f"{profile.NSID}/self"),
+        ("delete", f"{post.NSID}/{_rkey(second)}"),
+        ("delete", f"{like.NSID}/{_rkey(liked)}"),
+    ]
+    records = [record for _, _, record in ops]
+    assert isinstance(records[0], post.Record) and records[0].text == "first"
+    assert isinstance(records[1], post.Record) and records[1].text == "second"
+    assert isinstance(records[2], post.Record) and records[2].text == "first, edited"
+    assert isinstance(records[3], like.Record) and records[3].subject.uri == second["uri"]
+    assert isinstance(records[4], profile.Record) and records[4].display_name == "Alice F."
+    assert records[5:] == [None, None]
+    commits = [e for e in events if isinstance(e, RepoCommit) and e.ops]
+    seqs = [e.seq for e in events if hasattr(e, "seq")]
+    assert seqs == sorted(seqs)
+    assert commits[2].operations[0].prev == first["cid"]  # sync 1.1: updates name the old CID
+
+
+def test_account_and_identity_events_and_resume_from_a_cursor(network: ReferenceNetwork) -> None:
+    bob = network.create_account("fhbob")
+    consumer = Consumer(network, bob.did)
+    try:
+        bob.call("com.atproto.server.deactivateAccount", body={})
+        call(bob.pds, "com.atproto.server.activateAccount", token=bob.access_jwt, procedure=True)
+        new_handle = unique_handle("fhbob2")
+        bob.call("com.atproto.identity.updateHandle", body={"handle": new_handle})
+        bob.create_record(post.NSID, {"text": "after", "createdAt": now()})
+
+        def seen(events: list[Any]) -> bool:
+            return (
+                any(isinstance(e, repos.Identity) and e.handle == new_handle for e in events)
+                and len(_ops(events)) >= 1
+            )
+
+        events = consumer.wait_for(seen, "account, identity and a post of bob")
+    finally:
+        consumer.close()
+
+    accounts = [(e.active, e.status) for e in events if isinstance(e, repos.Account)]
+    assert (False, "deactivated") in accounts
+    assert accounts.index((False, "deactivated")) < len(accounts) - 1
+    assert accounts[-1][0] is True
+    assert any(isinstance(e, repos.Identity) and e.handle == new_handle for e in events)
+
+    # resume: from the seq of the deactivation, a new subscription gets exactly what followed
+    middle = next(e.seq for e in events if isinstance(e, repos.Account) and not e.active)
+    expected = [e.seq for e in events if e.seq > middle]
+    resumed = Consumer(network, bob.did, cursor=middle)
+    try:
+        again = resumed.wait_for(lambda ev: len(ev) >= len(expected), "the events after it")
+    finally:
+        resumed.close()
+    assert [e.seq for e in again] == expected
+
+
+def test_the_async_stream_reads_the_same_verified_commits(network: ReferenceNetwork) -> None:
+    carol = network.create_account("fhcarol")
+    carol.create_record(post.NSID, {"text": "async hello", "createdAt": now()})
+    info = network.info
+
+    async def read() -> list[Any]:
+        got: list[Any] = []
+        async with AsyncIdentityResolver(ResolverOptions(plc_url=info.plc)) as resolver:
+            stream = async_subscribe_repos(info.pds, cursor=0, verify=True, resolver=resolver)
+            async with stream:
+                async for event in stream:
+                    if isinstance(event, RepoCommit) and event.repo == carol.did and event.ops:
+                        got.append(event)
+                        break
+        return got
+
+    commits = asyncio.run(asyncio.wait_for(read(), TIMEOUT))
+    record = commits[0].operations[0].record
+    assert isinstance(record, post.Record)
+    assert record.text == "async hello"
