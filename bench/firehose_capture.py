@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import random
 import struct
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +167,7 @@ class _Writer:
             self.posts = [p for p in self.posts if not p[0].endswith(f"{collection}/{rkey}")]
 
 
-def _read_stream(pds: str, expected_min: int, timeout: float) -> list[bytes]:
+def _read_stream(pds: str, timeout: float) -> list[bytes]:
     from websockets.sync.client import connect
 
     url = pds.replace("http://", "ws://", 1) + "/xrpc/com.atproto.sync.subscribeRepos?cursor=0"
@@ -178,7 +178,8 @@ def _read_stream(pds: str, expected_min: int, timeout: float) -> list[bytes]:
             try:
                 message = ws.recv(timeout=2.0)
             except TimeoutError:
-                if len(frames) >= expected_min:
+                # every write was made before reading: a quiet stream has replayed them all
+                if frames:
                     break
                 continue
             if isinstance(message, bytes):
@@ -186,7 +187,19 @@ def _read_stream(pds: str, expected_min: int, timeout: float) -> list[bytes]:
     return frames
 
 
-def capture(commits: int) -> list[bytes]:
+def _signing_key(plc: str, did: str) -> str:
+    """The account's signing key as a ``did:key`` (from its DID document on the PLC)."""
+    import httpx
+
+    document = httpx.get(f"{plc}/{did}", timeout=30).json()
+    for method in document.get("verificationMethod", []):
+        if str(method.get("id", "")).endswith("#atproto"):
+            return "did:key:" + str(method["publicKeyMultibase"])
+    raise RuntimeError(f"no #atproto key in the DID document of {did}")
+
+
+def capture(commits: int) -> tuple[list[bytes], dict[str, str]]:
+    """The frames, and each account's signing key (DID -> did:key) for verifying them."""
     refnet, xrpc = _harness()
     with refnet.LonePds() as pds:
         url = pds.info.pds
@@ -194,11 +207,12 @@ def capture(commits: int) -> list[bytes]:
         writer = _Writer(xrpc, accounts)
         for _ in range(commits):
             writer.step()
-        return _read_stream(url, commits, timeout=120.0)
+        keys = {a.did: _signing_key(pds.info.plc, a.did) for a in accounts}
+        return _read_stream(url, timeout=120.0), keys
 
 
-def frames_iter(path: Path) -> Iterator[bytes]:
-    yield from read_frames(path)
+def keys_path(frames: Path) -> Path:
+    return frames.with_suffix(".keys.json")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,8 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commits", type=int, default=3000)
     args = parser.parse_args(argv)
     started = time.monotonic()
-    frames = capture(args.commits)
+    frames, keys = capture(args.commits)
     write_frames(args.out, frames)
+    keys_path(args.out).write_text(json.dumps(keys, indent=1), encoding="utf-8")
     size = sum(len(f) for f in frames)
     print(
         f"captured {len(frames)} frames ({size / 1e6:.1f} MB) in "

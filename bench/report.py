@@ -19,6 +19,7 @@ from importlib import metadata
 from bench.calls import RECORDED, CallResult
 from bench.coldstart import ColdResult
 from bench.decode import DecodeResult
+from bench.firehose import FirehoseResult
 from bench.generation import GenResult
 from bench.stats import Samples, paired_ratio
 
@@ -127,6 +128,38 @@ def decode_rows(result: DecodeResult) -> list[Row]:
             )
         )
     return rows
+
+
+def firehose_rows(result: FirehoseResult) -> list[Row]:
+    """Events/s per core for frame -> typed op records, unverified and verified, vs atproto."""
+    samples = result.samples
+    label = (
+        f"firehose: frame -> typed message -> every op's typed record, {result.frames} frames "
+        f"({result.commits} commits, {result.ops} ops, {result.size / 1e6:.1f} MB) captured "
+        "from the local PDS: events/s on one core (peak RSS)"
+    )
+
+    def rate(name: str) -> str:
+        if name not in samples:
+            return MISSING
+        per_s = result.frames / samples[name].median
+        return f"{per_s:,.0f}/s ({result.rss[name]:.0f} MiB)"
+
+    goals: list[Goal] = []
+    if "atproto" in samples:
+        faster = paired_ratio(samples["atproto"], samples["atlex"])
+        goals.append(Goal(f"≥ 5x atproto: {faster:.1f}x", faster >= 5))
+    cost = paired_ratio(samples["atlex verify"], samples["atlex"])
+    goals.append(Goal(f"verify ≤ 2x the unverified cost: {cost:.2f}x", cost <= 2))
+    return [
+        Row(
+            figure=label,
+            atlex=rate("atlex"),
+            atproto=rate("atproto"),
+            reference=f"atlex verify=True {rate('atlex verify')}",
+            goals=tuple(goals),
+        )
+    ]
 
 
 def cold_rows(result: ColdResult) -> list[Row]:

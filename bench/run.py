@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import calls, capture, coldstart, decode, fixture, generation, report
+from bench import calls, capture, coldstart, decode, firehose, fixture, generation, report
 
-PARTS = ("decode", "cold", "gen", "calls")
+PARTS = ("decode", "cold", "gen", "calls", "firehose")
 CAPTURED = Path(__file__).resolve().parents[1] / ".cache" / "bench" / "captured.json"
 
 
@@ -34,6 +34,7 @@ class Plan:
     gen_rounds: int
     call_rounds: int
     call_number: int | None
+    firehose_rounds: int = 7
     capture: bool = True
     """Seed the local AppView and decode a captured timeline too (needs network-install)."""
     captured: Path | None = None
@@ -59,6 +60,7 @@ class Plan:
             gen_rounds=1,
             call_rounds=1,
             call_number=2,
+            firehose_rounds=1,
             capture=False,
         )
 
@@ -76,6 +78,7 @@ def measure(parts: list[str], plan: Plan, *, peers: bool) -> list[report.Row]:
         "calls": lambda: report.call_rows(
             calls.run(rounds=plan.call_rounds, number=plan.call_number, peers=peers)
         ),
+        "firehose": lambda: _firehose(plan, peers),
     }
     for part in parts:
         started = time.monotonic()
@@ -117,6 +120,14 @@ def _decode(plan: Plan, peers: bool, rows: list[report.Row]) -> list[report.Row]
         rounds=plan.decode_rounds, items=plan.decode_items, peers=peers, captured=captured
     )
     return report.decode_rows(result)
+
+
+def _firehose(plan: Plan, peers: bool) -> list[report.Row]:
+    if not plan.capture and not firehose.FRAMES.exists():
+        return [
+            report.Row("firehose: not measured", "no captured stream (make bench captures one)")
+        ]
+    return report.firehose_rows(firehose.run(rounds=plan.firehose_rounds, peers=peers, log=_log))
 
 
 def _cold(plan: Plan, peers: bool) -> list[report.Row]:

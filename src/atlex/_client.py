@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from msgspec import UNSET, UnsetType
 
 from atlex._actions import AsyncActions, SyncActions
-from atlex._agent import Agent, AsyncAgent, XrpcRequest
+from atlex._agent import Agent, AsyncAgent, XrpcRequest, note_of
 from atlex._client_state import ClientState, agent_kind
 from atlex._http_agent import AsyncServiceAgent, ServiceAgent
 from atlex._method import Method
@@ -178,7 +178,13 @@ class Client(ClientState, SyncNode, SyncActions):
         try:
             if not response.is_success:
                 raise_for_stream(
-                    method, Received(response.status_code, response.headers, response.read())
+                    method,
+                    Received(
+                        response.status_code,
+                        response.headers,
+                        response.read(),
+                        note_of(response),
+                    ),
                 )
             yield response
         finally:
@@ -391,7 +397,7 @@ class Client(ClientState, SyncNode, SyncActions):
                 response.close()
         except Exception as exc:  # the core decides what a failure to send means
             return exc
-        return Received(response.status_code, response.headers, body)
+        return Received(response.status_code, response.headers, body, note_of(response))
 
     def close(self) -> None:
         """Close the HTTP connections this client opened itself (never a given agent's)."""
@@ -495,7 +501,10 @@ class AsyncClient(ClientState, AsyncNode, AsyncActions):
         try:
             if not response.is_success:
                 body = await response.aread()
-                raise_for_stream(method, Received(response.status_code, response.headers, body))
+                raise_for_stream(
+                    method,
+                    Received(response.status_code, response.headers, body, note_of(response)),
+                )
             yield response
         finally:
             await response.aclose()
@@ -694,7 +703,7 @@ class AsyncClient(ClientState, AsyncNode, AsyncActions):
                 await response.aclose()
         except Exception as exc:  # the core decides what a failure to send means
             return exc
-        return Received(response.status_code, response.headers, body)
+        return Received(response.status_code, response.headers, body, note_of(response))
 
     async def aclose(self) -> None:
         """Close the HTTP connections this client opened itself (never a given agent's)."""

@@ -1,5 +1,5 @@
-"""An in-memory lexicon world for offline resolver tests: TXT records, a PLC directory and one
-PDS, served through ``httpx.MockTransport``. Network tests use the real services instead."""
+"""An in-memory lexicon world for offline resolver tests: TXT records (served by a DNS server on
+127.0.0.1), a PLC directory and one PDS (through ``httpx.MockTransport``). Network tests use the real services instead."""
 
 from __future__ import annotations
 
@@ -9,12 +9,22 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from dns_test_server import TxtServer
 
 from atlex_codegen.lexicons.cid import cid_for_data
 from atlex_codegen.lexicons.resolve import LexiconResolver, ResolverConfig
 
 PLC = "https://plc.test"
 PDS = "https://pds.test"
+_dns: TxtServer | None = None
+
+
+def shared_dns_server() -> TxtServer:
+    """One DNS server on 127.0.0.1 for every world (tests run one at a time)."""
+    global _dns
+    if _dns is None:
+        _dns = TxtServer().__enter__()  # a daemon thread; the process exit ends it
+    return _dns
 
 
 def lexicon(nsid: str, defs: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -52,10 +62,6 @@ class World:
             name = "_lexicon." + ".".join(reversed(nsid.split(".")[:-1]))
             self.txt[name] = [f"did={did}"]
 
-    def lookup(self, name: str) -> list[str]:
-        self.dns_queries.append(name)
-        return list(self.txt.get(name, []))
-
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(str(request.url))
         if self.down:
@@ -81,5 +87,11 @@ class World:
         return httpx.Response(404, json={"error": "NotFound"})
 
     def resolver(self) -> LexiconResolver:
+        """A resolver over this world: its TXT records served by a real DNS server on
+        127.0.0.1 (names not in ``txt``: NXDOMAIN), HTTP through a MockTransport."""
+        dns = shared_dns_server()
+        dns.records, dns.queries = self.txt, self.dns_queries  # this world's, shared
+        host, port = dns.address.split(":")
         http = httpx.Client(transport=httpx.MockTransport(self.handler))
-        return LexiconResolver(ResolverConfig(plc_url=PLC), txt_lookup=self.lookup, http=http)
+        config = ResolverConfig(plc_url=PLC, dns_servers=((host, int(port)),), timeout=5)
+        return LexiconResolver(config, http=http)

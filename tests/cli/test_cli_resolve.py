@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dns_test_server import TxtServer
-from fake_world import PDS, World, did_document, lexicon
+from fake_world import World, lexicon, shared_dns_server
 
 from atlex_codegen.lexicons.cid import DagCborError, cid_for_data, dag_cbor
 from atlex_codegen.lexicons.install import InstallError, install, write_documents
@@ -26,15 +25,12 @@ from atlex_codegen.lexicons.lock import (
     load_lock,
 )
 from atlex_codegen.lexicons.resolve import (
-    DnsUnreachable,
+    LexiconResolver,
     ResolutionError,
+    ResolverConfig,
     authority_of,
-    did_from_txt,
-    did_web_url,
-    dnspython_lookup,
     parse_dns_server,
     parse_lexicon_uri,
-    pds_endpoint,
 )
 
 ALICE = "did:plc:alice234567abcdefghijklm"
@@ -105,56 +101,43 @@ def test_dns_server_argument() -> None:
             parse_dns_server(bad)
 
 
-def test_did_web_and_pds_endpoint() -> None:
-    assert did_web_url("did:web:example.com") == "https://example.com/.well-known/did.json"
-    assert did_web_url("did:web:localhost%3A8080") == "https://localhost:8080/.well-known/did.json"
-    with pytest.raises(ValueError, match="path"):
-        did_web_url("did:web:example.com:user:alice")
-    assert pds_endpoint(ALICE, did_document(ALICE, "https://pds.example/")) == "https://pds.example"
-    full_id = did_document(ALICE)
-    full_id["service"][0]["id"] = f"{ALICE}#atproto_pds"
-    assert pds_endpoint(ALICE, full_id) == PDS
-    with pytest.raises(ValueError, match="not did:plc:bob"):
-        pds_endpoint(BOB, did_document(ALICE))
-    wrong_type = did_document(ALICE)
-    wrong_type["service"][0]["type"] = "Other"
-    with pytest.raises(ValueError, match="type 'Other'"):
-        pds_endpoint(ALICE, wrong_type)
-    with pytest.raises(ValueError, match="not an http"):
-        pds_endpoint(ALICE, did_document(ALICE, "ftp://x"))
-    with pytest.raises(ValueError, match="no #atproto_pds"):
-        pds_endpoint(ALICE, {"id": ALICE, "service": []})
+# did:web URLs, the PDS of a DID document, TXT parsing and dnspython lookups are atlex.identity's
+# (tests/identity); here: the lexicon resolver's use of them.
 
 
-def test_txt_entries() -> None:
-    assert did_from_txt("n", ["v=spf1", f"did={ALICE}"]) == ALICE
-    with pytest.raises(ValueError, match="no TXT record"):
-        did_from_txt("n", ["v=spf1"])
-    with pytest.raises(ValueError, match="exactly one"):
-        did_from_txt("n", [f"did={ALICE}", f"did={BOB}"])
-    with pytest.raises(ValueError, match="invalid did"):
-        did_from_txt("n", ["did=alice"])
+def test_resolver_reads_multi_chunk_txt_and_ignores_other_records() -> None:
+    world = World()
+    world.publish(ALICE, lexicon("com.example.demo.thing", {"main": {"type": "token"}}))
+    world.txt["_lexicon.demo.example.com"].insert(0, "v=spf1 -all")
+    with world.resolver() as resolver:
+        server = shared_dns_server()
+        server.chunk = 10  # the did= value arrives in several character-strings
+        try:
+            assert resolver.authority_did("com.example.demo.thing") == ALICE
+        finally:
+            server.chunk = 255
 
 
-# --- DNS through dnspython against a server on 127.0.0.1 ----------------------------------------
+def test_resolver_refuses_two_dids_and_a_bad_did_document() -> None:
+    world = World()
+    world.publish(ALICE, lexicon("com.example.demo.thing", {"main": {"type": "token"}}))
+    world.txt["_lexicon.demo.example.com"].append(f"did={BOB}")
+    with world.resolver() as resolver, pytest.raises(ResolutionError, match="2 different DIDs"):
+        resolver.resolve("com.example.demo.thing")
+    world.txt["_lexicon.demo.example.com"] = [f"did={ALICE}"]
+    world.did_docs[ALICE]["service"][0]["type"] = "Other"
+    with world.resolver() as resolver, pytest.raises(ResolutionError, match="#atproto_pds") as info:
+        resolver.resolve("com.example.demo.thing")
+    assert info.value.stage == "did"
 
 
-def test_dnspython_lookup_joins_chunks_and_reads_nxdomain() -> None:
-    with TxtServer() as server:
-        server.chunk = 10  # force multi-chunk TXT values
-        server.records["_lexicon.demo.example.com"] = [f"did={ALICE}", "other"]
-        lookup = dnspython_lookup([parse_dns_server(server.address)], timeout=5)
-        assert sorted(lookup("_lexicon.demo.example.com")) == [f"did={ALICE}", "other"]
-        assert lookup("_lexicon.missing.example.com") == []
-        assert server.queries == ["_lexicon.demo.example.com", "_lexicon.missing.example.com"]
-
-
-def test_dnspython_lookup_reports_a_silent_server() -> None:
+def test_resolver_reports_a_silent_dns_server() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))  # receives, never answers
-        lookup = dnspython_lookup([("127.0.0.1", silent.getsockname()[1])], timeout=0.5)
-        with pytest.raises(DnsUnreachable):
-            lookup("_lexicon.demo.example.com")
+        config = ResolverConfig(dns_servers=(("127.0.0.1", silent.getsockname()[1]),), timeout=0.5)
+        with LexiconResolver(config) as resolver, pytest.raises(ResolutionError) as info:
+            resolver.authority_did("com.example.demo.thing")
+    assert info.value.unreachable and info.value.stage == "dns"
 
 
 # --- the resolver against the fake world -------------------------------------------------------

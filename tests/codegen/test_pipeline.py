@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,7 @@ def test_check_detects_drift_and_stale_files(tmp_path: Path) -> None:
     target.write_text(original.replace("limit", "lim1t"))
     changed = runner.invoke(main, check)
     assert changed.exit_code == 1
-    assert f"differs: {target}" in changed.output
+    assert f"edited by hand: {target}" in changed.output  # its digest no longer matches
     assert target.read_text() != original  # --check writes nothing
 
     assert runner.invoke(main, args).exit_code == 0
@@ -114,7 +115,7 @@ def test_check_detects_drift_and_stale_files(tmp_path: Path) -> None:
     handwritten.write_text("x = 1\n")
     result = runner.invoke(main, check)
     assert result.exit_code == 1
-    assert "stale:" in result.output and "gone.py" in result.output
+    assert "to remove (no longer generated):" in result.output and "gone.py" in result.output
     assert runner.invoke(main, args).exit_code == 0
     assert not stale.exists()
     assert handwritten.exists(), "a file we did not generate is never removed"
@@ -126,3 +127,41 @@ def test_gen_rejects_a_package_name_that_is_not_python(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "is not a dotted Python name" in result.output
+
+
+def test_check_reports_stale_files_as_stale_not_written(tmp_path: Path) -> None:
+    runner = CliRunner()
+    lex = tmp_path / "lex"
+    shutil.copytree(LEXICONS / "features", lex)
+    args = ["gen", str(lex), "--out", str(tmp_path / "out"), "--package", "chk"]
+    assert runner.invoke(main, args).exit_code == 0
+    query = lex / "test" / "feature" / "query.json"
+    query.write_text(query.read_text().replace('"maximum": 100', '"maximum": 75'))
+    result = runner.invoke(main, [*args, "--check"])
+    assert result.exit_code == 1
+    assert "written" not in result.output
+    assert "2 stale" in result.output  # the module and the _lexicons.json manifest
+    out = tmp_path / "out" / "chk"
+    assert f"stale: {out / 'test' / 'feature' / 'query.py'}" in result.output
+    assert f"stale: {out / '_lexicons.json'}" in result.output
+
+
+def test_gen_rejects_a_keyword_in_the_package_name(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["gen", str(LEXICONS / "features"), "--out", str(tmp_path), "--package", "class.x"]
+    )
+    assert result.exit_code == 2
+    assert "'class' is a Python keyword" in result.output
+    assert not (tmp_path / "class").exists()
+
+
+def test_gen_on_a_folder_without_lexicons_warns_and_fails(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(
+        main, ["gen", str(empty), "--out", str(tmp_path / "out"), "--package", "nothing"]
+    )
+    assert result.exit_code == 1
+    assert "warning:" in result.output and "no lexicon documents (*.json) here" in result.output
+    assert "nothing generated" in result.output
+    assert not (tmp_path / "out").exists()

@@ -4,7 +4,8 @@ While subscribed (``verify=True``: every commit's signature is checked against t
 account's DID document on the local PLC, and every inductive proof), an account creates,
 updates and deletes posts, a like and its profile; the consumer sees each op typed, with the
 right record, in order. Deactivate / activate show as ``Account`` events, a handle change as
-``Identity``. A second subscription from a saved cursor gets exactly the events after it.
+``Identity``. A second subscription from a saved cursor gets exactly the events after it. A
+label applied in the network's Ozone arrives through ``subscribeLabels``.
 """
 
 from __future__ import annotations
@@ -213,3 +214,84 @@ def test_the_async_stream_reads_the_same_verified_commits(network: ReferenceNetw
     record = commits[0].operations[0].record
     assert isinstance(record, post.Record)
     assert record.text == "async hello"
+
+
+def test_a_label_applied_in_ozone_arrives_through_subscribe_labels(
+    network: ReferenceNetwork,
+) -> None:
+    import httpx
+
+    from atlex.lex.com.atproto.label import subscribe_labels as labels_lex
+    from atlex.streams import subscribe_labels
+
+    info = network.info
+    ozone, ozone_did = str(info.raw["ozone"]), str(info.raw["ozoneDid"])
+    dave = network.create_account("fhdave")
+    value = "fh-test-label"
+    response = httpx.post(
+        f"{ozone}/xrpc/tools.ozone.moderation.emitEvent",
+        auth=("admin", info.admin_password),
+        json={
+            "event": {
+                "$type": "tools.ozone.moderation.defs#modEventLabel",
+                "createLabelVals": [value],
+                "negateLabelVals": [],
+            },
+            "subject": {"$type": "com.atproto.admin.defs#repoRef", "did": dave.did},
+            "createdBy": ozone_did,
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    found: list[Any] = []
+    with subscribe_labels(ozone, cursor=0, idle_timeout=TIMEOUT) as stream:
+        for message in stream:
+            assert isinstance(message, labels_lex.Labels), message
+            found += [label for label in message.labels if label.uri == dave.did]
+            if found:
+                break
+    assert (found[0].val, found[0].src) == (value, ozone_did)
+
+
+def test_a_cut_connection_reconnects_and_loses_nothing(network: ReferenceNetwork) -> None:
+    """The link to the PDS is cut mid-stream (every connection reset, new ones refused for a
+    while) while the account keeps writing: the stream reconnects by itself, resumes from its
+    cursor, and every commit arrives once, in order."""
+    import time
+    from urllib.parse import urlsplit
+
+    from loopback_proxy import CuttableProxy
+
+    erin = network.create_account("fherin")
+    parts = urlsplit(network.info.pds)
+    with CuttableProxy((parts.hostname or "127.0.0.1", parts.port or 80)) as proxy:
+        stream = subscribe_repos(proxy.url, cursor=0, backoff_initial=0.2, backoff_max=1.0)
+        texts: list[str] = []
+        seqs: list[int] = []
+
+        def consume() -> None:
+            for event in stream:
+                if hasattr(event, "seq"):
+                    seqs.append(event.seq)
+                if isinstance(event, RepoCommit) and event.repo == erin.did:
+                    texts.extend(op.record.text for op in event.ops_in(post.NSID))
+                    if len(texts) == 6:
+                        return
+
+        worker = threading.Thread(target=consume, daemon=True)
+        worker.start()
+        for i in range(3):
+            erin.create_record(post.NSID, {"text": f"before {i}", "createdAt": now()})
+        deadline = time.monotonic() + TIMEOUT
+        while len(texts) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proxy.cut()
+        for i in range(3):
+            erin.create_record(post.NSID, {"text": f"during {i}", "createdAt": now()})
+        time.sleep(1.5)  # the stream's first reconnects are refused
+        proxy.restore()
+        worker.join(TIMEOUT)
+        stream.close()
+    assert texts == [f"before {i}" for i in range(3)] + [f"during {i}" for i in range(3)]
+    assert seqs == sorted(set(seqs))  # nothing twice, nothing out of order
+    assert stream.core.connections >= 2

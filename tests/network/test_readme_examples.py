@@ -47,4 +47,5 @@ def test_readme_examples_run(
     assert account.handle in out
     assert "no such post: RecordNotFound" in out
     assert f"{account.did} {account.handle} " in out  # the identity example
+    assert " create at://" in out and "hello from atlex" in out  # the firehose example
     assert account.password not in out

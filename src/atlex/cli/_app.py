@@ -8,6 +8,7 @@ from atlex.cli._call import call_command
 from atlex.cli._errors import EXIT_CODES_HELP
 from atlex.cli._gen import gen_command
 from atlex.cli._lexicons import lexicons_group
+from atlex.cli._resolve import resolve_command
 from atlex.cli._session import login_command, logout_command, whoami_command
 
 __all__ = ["cli"]
@@ -31,6 +32,7 @@ def cli() -> None:
       atlex whoami
       atlex call app.bsky.feed.getTimeline limit=5
       atlex logout
+      atlex resolve alice.bsky.social         # DID, verified handle, PDS, signing key
     """
 
 
@@ -42,5 +44,6 @@ for _command in (
     whoami_command,
     call_command,
     logout_command,
+    resolve_command,
 ):
     cli.add_command(_command)

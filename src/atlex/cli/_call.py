@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -19,7 +20,10 @@ import click
 from atlex.cli._errors import EXIT_CODES_HELP, CliError, ExitCode, redact, xrpc_failure
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from atlex._method import Method
+    from atlex._model import LexObject
 
 __all__ = ["call_command", "redact_json"]
 
@@ -74,6 +78,12 @@ def redact_json(value: Any) -> Any:
     is_flag=True,
     help="Send a POST without a body (only needed for a method atlex does not know).",
 )
+@click.option(
+    "--any-method",
+    is_flag=True,
+    help="Send NSID as given even when it looks like a typo of a method atlex knows "
+    "(e.g. a method newer than atlex's lexicons).",
+)
 @click.option("--compact", is_flag=True, help="Print JSON on one line.")
 def call_command(
     nsid: str,
@@ -84,6 +94,7 @@ def call_command(
     service: str | None,
     proxy: str | None,
     procedure: bool,
+    any_method: bool,
     compact: bool,
 ) -> None:
     """Call the XRPC method NSID and print its JSON answer.
@@ -105,6 +116,12 @@ def call_command(
     from atlex.cli._call_params import ParamsError, parse_params
     from atlex.syntax import check_format
 
+    # every local check comes before anything is sent: a procedure must not run when its
+    # answer cannot be kept, or a retry would do it twice
+    if not any_method:
+        nsid = _known_spelling(nsid)
+    if output is not None:
+        _check_output_path(output)
     problem = check_format("nsid", nsid)
     if problem is not None:
         raise CliError(
@@ -116,6 +133,8 @@ def call_command(
         raise CliError(str(exc), hint="see the method's lexicon", code=ExitCode.USAGE) from None
     method = parsed.method
     body = _read_input(nsid, input_arg, content_type, method)
+    if method is not None and body is not None:
+        _check_input(nsid, method, body)
     is_procedure = (
         procedure or body is not None or (method is not None and method.kind == "procedure")
     )
@@ -127,6 +146,105 @@ def call_command(
         )
     result = _call(nsid, parsed.params, body, is_procedure, service, proxy)
     _write_result(result, output, compact)
+
+
+def _known_spelling(nsid: str) -> str:
+    """``nsid`` as the lexicons spell it; a likely typo of a known method is refused."""
+    from atlex.cli._call_params import bundled_method
+    from atlex.cli._methods import installed_nsids, known_methods, look_up
+
+    if bundled_method(nsid) is not None:  # the common case, without reading any list
+        return nsid
+    found = look_up(nsid, known_methods() | installed_nsids())
+    if found.respelled:
+        click.echo(f"note: {nsid} means {found.nsid}", err=True)
+        return found.nsid
+    if found.suggestions:
+        raise CliError(
+            f"atlex knows no method {nsid}; did you mean {' or '.join(found.suggestions)}?",
+            hint="fix the name, or pass --any-method to send it as it is (for a method newer "
+            "than atlex's lexicons)",
+            code=ExitCode.USAGE,
+        )
+    return nsid
+
+
+def _check_output_path(output: Path) -> None:
+    """Fail now if the answer could not be written to ``--output``."""
+    if str(output) == "-":
+        return
+    folder = output.parent
+    if not folder.is_dir():
+        raise CliError(
+            f"cannot write --output {output}: no such folder {folder}",
+            hint="create the folder or choose another path (nothing was sent)",
+            code=ExitCode.USAGE,
+        )
+    writable = os.access(output, os.W_OK) if output.exists() else os.access(folder, os.W_OK)
+    if not writable:
+        raise CliError(
+            f"cannot write --output {output}: permission denied",
+            hint="choose a path you can write (nothing was sent)",
+            code=ExitCode.USAGE,
+        )
+
+
+def _check_input(nsid: str, method: Method, body: Any) -> None:
+    """A JSON body against the method's lexicon, like the parameters (records inside too)."""
+    from atlex._checks import check_input, reanchor
+    from atlex._tolerant import SchemaMismatchError, convert_tolerant
+    from atlex.errors import LexValidationError
+
+    def refuse(reason: str) -> CliError:
+        return CliError(
+            f"{nsid}: --input: {reason}", hint="see the method's lexicon", code=ExitCode.USAGE
+        )
+
+    try:
+        check_input(method, body)
+    except LexValidationError as exc:
+        raise refuse(exc.message.removeprefix(f"invalid input for {method.nsid}: ")) from None
+    # records given as JSON (createRecord's record ...) are checked by their $type too
+    for path, record_type, raw in _known_records(body, "$"):
+        try:
+            typed = convert_tolerant(raw, record_type)
+        except SchemaMismatchError as exc:
+            raise refuse(f"{exc.reason} at {path}{exc.path[1:]}") from None
+        try:
+            typed.validate()
+        except LexValidationError as exc:
+            raise refuse(reanchor(exc, path, "").message) from None
+
+
+def _known_records(value: Any, path: str) -> Iterator[tuple[str, type[LexObject], Any]]:
+    """``(path, Record class, data)`` for each dict whose ``$type`` is a bundled record."""
+    if isinstance(value, dict):
+        mapping = cast("dict[str, Any]", value)
+        kind = mapping.get("$type")
+        record_type = _bundled_record(kind) if isinstance(kind, str) else None
+        if record_type is not None:
+            yield path, record_type, mapping
+            return  # its nested records are checked by its own validate()
+        for key, item in mapping.items():
+            yield from _known_records(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(cast("list[Any]", value)):
+            yield from _known_records(item, f"{path}[{i}]")
+
+
+def _bundled_record(kind: str) -> type[LexObject] | None:
+    from atlex._model import LexObject
+    from atlex.cli._call_params import BUNDLED_PACKAGE, namespace_modules
+
+    nsid = kind.removesuffix("#main")
+    if "#" in nsid:
+        return None
+    for module in namespace_modules(BUNDLED_PACKAGE, nsid.split(".")):
+        record: object = getattr(module, "Record", None)
+        is_record = isinstance(record, type) and issubclass(record, LexObject)
+        if is_record and getattr(module, "NSID", None) == nsid:
+            return cast("type[LexObject]", record)
+    return None
 
 
 def _read_input(
@@ -194,9 +312,10 @@ def _call(
 ) -> Any:
     from atlex import Client
     from atlex.cli._session import open_session
+    from atlex.oauth import OAuthSession
     from atlex.session import PasswordSession
 
-    session: PasswordSession | None = None
+    session: PasswordSession | OAuthSession | None = None
     try:
         if service is not None:
             client = Client(service, proxy=proxy)

@@ -23,7 +23,13 @@ from atlex._method import Method
 from atlex._model import LexObject
 from atlex.errors import LexValidationError
 
-__all__ = ["CallParams", "ParamsError", "bundled_method", "parse_params"]
+__all__ = [
+    "CallParams",
+    "ParamsError",
+    "bundled_method",
+    "namespace_modules",
+    "parse_params",
+]
 
 BUNDLED_PACKAGE = "atlex.lex"
 
@@ -42,7 +48,7 @@ class CallParams:
 
 def bundled_method(nsid: str, package: str = BUNDLED_PACKAGE) -> Method | None:
     """The generated ``Method`` of ``nsid`` in ``package``, or None when it is not there."""
-    for module in _namespace_modules(f"{package}._ns", nsid.split(".")[:-1]):
+    for module in namespace_modules(f"{package}._ns", nsid.split(".")[:-1]):
         for value in vars(module).values():
             if isinstance(value, Method) and value.nsid == nsid:
                 return value
@@ -53,7 +59,7 @@ def _folded(name: str) -> str:
     return name.replace("_", "").replace("-", "").lower()
 
 
-def _namespace_modules(base: str, segments: list[str]) -> Iterator[ModuleType]:
+def namespace_modules(base: str, segments: list[str]) -> Iterator[ModuleType]:
     """The generated namespace modules that may hold the methods under ``segments``.
 
     Module names follow the NSID segments (snake case, a ``_`` added where a keyword or a
@@ -70,7 +76,7 @@ def _namespace_modules(base: str, segments: list[str]) -> Iterator[ModuleType]:
     wanted = _folded(segments[0])
     for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
         if _folded(info.name).rstrip("0123456789") == wanted or _folded(info.name) == wanted:
-            yield from _namespace_modules(f"{base}.{info.name}", segments[1:])
+            yield from namespace_modules(f"{base}.{info.name}", segments[1:])
 
 
 def _split(arguments: Sequence[str]) -> list[tuple[str, str]]:

@@ -41,7 +41,7 @@ Exit codes:
   3  not logged in, wrong password, or the session has ended
   4  the server answered with an error
   5  a server or DNS could not be reached
-  6  a lexicon could not be resolved or is invalid"""
+  6  a lexicon, handle or DID could not be resolved or is invalid"""
 
 
 class CliError(click.ClickException):
@@ -106,7 +106,7 @@ def xrpc_failure(exc: Exception, what: str) -> CliError:
         )
     if isinstance(exc, XrpcFetchError):
         return CliError(
-            f"{what}: could not reach the server ({exc.message})",
+            f"{what}: {exc.message}",  # says what failed and where
             hint="check the network and the service URL, then retry",
             code=ExitCode.UNREACHABLE,
         )

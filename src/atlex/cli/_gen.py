@@ -75,11 +75,13 @@ def gen_command(
     if missing_modules(["jinja2"]):
         raise click.ClickException(install_hint("atlex gen", ["jinja2"]))
     from atlex_codegen.load import Catalog
+    from atlex_codegen.naming import package_name_problem
     from atlex_codegen.pipeline import ExternalError, generate, load_external
     from atlex_codegen.write import write_files
 
-    if not all(part.isidentifier() for part in package.split(".")):
-        raise click.BadParameter(f"{package!r} is not a dotted Python name", param_hint="--package")
+    problem = package_name_problem(package)
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="--package")
     start = time.perf_counter()
     wanted = list(externs)
     if not no_bundled and package != "atlex.lex" and "atlex.lex" not in wanted:
@@ -101,20 +103,23 @@ def gen_command(
     result = generate(list(lexicon_dirs), package, externals)
     for p in result.problems:
         click.echo(f"warning: {p}", err=True)
+    if result.documents == 0:  # nothing usable: writing an empty package would only hide it
+        folders = ", ".join(str(d) for d in lexicon_dirs)
+        raise click.ClickException(
+            f"no usable lexicon documents in {folders}; nothing generated "
+            '(a lexicon is a *.json file with "lexicon": 1, an "id" and "defs")'
+        )
     written = write_files(result.files, out, package, check=check)
     if not quiet:
         click.echo(
             f"{result.documents} documents -> {result.modules} modules, {result.classes} "
             f"classes, {result.stubs} call stubs in {out / Path(*package.split('.'))} "
-            f"({_elapsed(start)}; {len(written.written)} written, {len(written.removed)} removed, "
-            f"{len(result.problems)} problems)",
+            f"({_elapsed(start)}; {written.summary()}, {len(result.problems)} problems)",
             err=True,
         )
     if check and written.drift:
-        for rel in written.written:
-            click.echo(f"differs: {out / rel}", err=True)
-        for rel in written.removed:
-            click.echo(f"stale: {out / rel}", err=True)
+        for line in written.listing(out):
+            click.echo(line, err=True)
         click.echo("generated files are out of date: run `atlex gen` without --check", err=True)
         sys.exit(1)
     if strict and result.problems:

@@ -128,6 +128,10 @@ def install_command(
         timeout=timeout,
         no_cache=update,
     )
+    try:
+        config.identity_options()  # checks the URL before anything is asked of the network
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--plc-url") from None
     roots = len(set(lexicons) | set(previous.lexicons if previous else ()))
     log(f"installing {roots} root lexicon(s) into {lexicons_dir} ...")
     try:

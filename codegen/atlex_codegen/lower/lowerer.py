@@ -1,0 +1,459 @@
+"""Stage 2 driver: catalog -> IR. Plans module and symbol names, lowers each document's defs
+(objects, records, methods, subscriptions) and hands layout to :mod:`.layout`, types to
+:mod:`.types`.
+
+Pure: returns a ``Package`` plus the problems found (unresolved refs and the like). Iteration
+follows sorted NSIDs and document order, so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import msgspec
+from msgspec import UnsetType
+
+from atlex_codegen import ir
+from atlex_codegen import schema as s
+from atlex_codegen.load import Catalog, Document, Problem
+from atlex_codegen.lower.layout import (
+    import_aliases,
+    module_names,
+    module_paths,
+    order_structs,
+    package_inits,
+    plan_namespaces,
+)
+from atlex_codegen.lower.types import Symbol, TypeContext, classes, description_of, unions_in
+from atlex_codegen.naming import Namer, camel_of, class_name, constant_name, field_name
+
+__all__ = ["Lowerer", "catalog_digest", "lower"]
+
+# Names every generated type module defines or imports itself.
+_MODULE_RESERVED = frozenset({"NSID", "ERRORS", "TYPE_CHECKING"})
+# Attributes a generated struct must never shadow (runtime helpers live there).
+_FIELD_RESERVED = frozenset({"validate"})
+_JSON = "application/json"
+
+
+@dataclass
+class _ModuleState:
+    """Per type module bookkeeping while lowering."""
+
+    module: str
+    namer: Namer
+    structs: list[ir.Struct] = field(default_factory=lambda: [])
+    aliases: list[ir.Alias] = field(default_factory=lambda: [])
+
+
+def lower(
+    catalog: Catalog, package: str, externals: Sequence[tuple[Catalog, str]] = ()
+) -> tuple[ir.Package, list[Problem]]:
+    """Lower ``catalog`` into ``package``. ``externals`` are lexicon sets already generated
+    into other packages (e.g. the bundled ``atlex.lex``): references into them use those
+    classes instead of generating them again. A local document wins over an external one."""
+    return Lowerer(catalog, package, externals).run()
+
+
+def catalog_digest(catalog: Catalog) -> str:
+    """Digest of the lexicon content (not of paths): it names the set in file headers."""
+    h = hashlib.sha256()
+    for nsid, doc in catalog.documents.items():
+        h.update(nsid.encode() + b"\0")
+        h.update(msgspec.json.encode({k: v for k, v in doc.defs.items()}) + b"\0")
+    return h.hexdigest()
+
+
+class Lowerer:
+    """Catalog -> IR: plans names, lowers each document's defs, then lays out namespaces."""
+
+    def __init__(
+        self, catalog: Catalog, package: str, externals: Sequence[tuple[Catalog, str]] = ()
+    ) -> None:
+        self.local = catalog
+        self.externals = list(externals)
+        documents: dict[str, Document] = {}
+        for ext, _ in self.externals:
+            documents.update(ext.documents)
+        documents.update(catalog.documents)
+        # every document refs may point at; only the local ones are generated
+        self.catalog = Catalog(documents)
+        self.package = package
+        self.extern_tagged: set[tuple[str, str]] = set()
+        self.problems: list[Problem] = []
+        self._reported: set[tuple[str, str, str, str]] = set()
+        self.modules: dict[str, str] = {}  # nsid -> dotted module
+        self.paths: dict[str, str] = {}  # dotted module -> file path
+        self.symbols: dict[tuple[str, str], Symbol] = {}
+        self.states: dict[str, _ModuleState] = {}
+        self.tagged: set[tuple[str, str]] = set()
+
+    # ---- driver ------------------------------------------------------------------------------
+
+    def run(self) -> tuple[ir.Package, list[Problem]]:
+        self._plan_modules()
+        self._plan_symbols()
+        self._find_union_members()
+        types: list[ir.TypeModule] = []
+        stubs: list[ir.Stub] = []
+        for nsid, doc in self.local.documents.items():
+            module, doc_stubs = self._lower_document(nsid, doc)
+            types.append(module)
+            stubs.extend(doc_stubs)
+        namespaces, client = plan_namespaces(stubs, self.package)
+        inits = package_inits(self.package, types, namespaces)
+        pkg = ir.Package(
+            name=self.package,
+            digest=catalog_digest(self.local),
+            types=tuple(types),
+            namespaces=tuple(namespaces),
+            client=client,
+            inits=tuple(inits),
+        )
+        return pkg, sorted(self.problems)
+
+    def problem(self, nsid: str, def_name: str, path: str, message: str) -> None:
+        key = (nsid, def_name, path, message)
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        source = self.catalog.documents[nsid].source if nsid in self.catalog.documents else ""
+        self.problems.append(Problem(source, nsid, def_name, path, message))
+
+    # ---- module and symbol planning ----------------------------------------------------------
+
+    def _plan_modules(self) -> None:
+        # externals are planned exactly as their own generation planned them
+        for ext, ext_package in self.externals:
+            self.modules.update(module_names(list(ext.documents), ext_package))
+        local = module_names(list(self.local.documents), self.package)
+        self.modules.update(local)
+        self.paths = module_paths(set(local.values()), self.package)
+
+    def _plan_symbols(self) -> None:
+        for nsid, doc in self.catalog.documents.items():
+            module = self.modules[nsid]
+            state = _ModuleState(module, Namer(_MODULE_RESERVED))
+            self.states[module] = state
+            # main first: its conventional names win over same-named defs
+            ordered = sorted(doc.defs.items(), key=lambda kv: kv[0] != "main")
+            for def_name, d in ordered:
+                name = self._symbol_name(state.namer, def_name, d)
+                kind = d.__struct_config__.tag
+                self.symbols[(nsid, def_name)] = Symbol(str(kind), module, name, nsid, def_name)
+
+    @staticmethod
+    def _symbol_name(namer: Namer, def_name: str, d: s.DefSchema) -> str:
+        if isinstance(d, s.QuerySchema | s.ProcedureSchema | s.SubscriptionSchema):
+            return ""  # methods have no symbol of their own; Params/Input/Output are taken later
+        if isinstance(d, s.PermissionSetSchema):
+            return namer.take("PERMISSION_SET")
+        if isinstance(d, s.TokenSchema):
+            return namer.take("MAIN" if def_name == "main" else constant_name(def_name))
+        if def_name == "main":
+            return namer.take("Record" if isinstance(d, s.RecordSchema) else "Main")
+        return namer.take(class_name(def_name))
+
+    def _find_union_members(self) -> None:
+        for ext, _ in self.externals:
+            self.extern_tagged |= self._union_targets(ext)
+        self.tagged = self._union_targets(self.local) | self.extern_tagged
+
+    def _union_targets(self, catalog: Catalog) -> set[tuple[str, str]]:
+        targets: set[tuple[str, str]] = set()
+        for nsid, doc in catalog.documents.items():
+            for d in doc.defs.values():
+                for u in unions_in(d):
+                    for ref in u.refs:
+                        target = self.resolve(nsid, ref)
+                        if target is not None:
+                            targets.add(target)
+        return targets
+
+    def is_external(self, nsid: str) -> bool:
+        return nsid not in self.local.documents
+
+    def resolve(self, nsid: str, ref: str) -> tuple[str, str] | None:
+        if ref.startswith("#"):
+            key = (nsid, ref[1:])
+        elif "#" in ref:
+            target, _, name = ref.partition("#")
+            key = (target, name)
+        else:
+            key = (ref, "main")
+        return key if key in self.symbols else None
+
+    # ---- documents ---------------------------------------------------------------------------
+
+    def _lower_document(self, nsid: str, doc: Document) -> tuple[ir.TypeModule, list[ir.Stub]]:
+        module = self.modules[nsid]
+        state = self.states[module]
+        constants: list[ir.Constant] = []
+        errors: list[ir.ErrorClass] = []
+        metadata: list[tuple[str, object]] = []
+        stubs: list[ir.Stub] = []
+        for def_name, d in doc.defs.items():
+            sym = self.symbols[(nsid, def_name)]
+            lex_id = nsid if def_name == "main" else f"{nsid}#{def_name}"
+            ctx = TypeContext(self, nsid, def_name, module, f"$.defs.{def_name}")
+            desc = description_of(d)
+            if isinstance(d, s.TokenSchema):
+                constants.append(ir.Constant(sym.name, lex_id, desc))
+            elif isinstance(d, s.ObjectSchema):
+                tag = lex_id if (nsid, def_name) in self.tagged else None
+                state.structs.append(self._struct(ctx, sym.name, d, lex_id, tag, desc))
+            elif isinstance(d, s.RecordSchema):
+                rdesc = desc or description_of(d.record)
+                struct = self._struct(ctx.at(".record"), sym.name, d.record, lex_id, lex_id, rdesc)
+                state.structs.append(replace(struct, record_key=d.key))
+            elif isinstance(d, s.QuerySchema | s.ProcedureSchema):
+                stubs.append(self._method(ctx, d, state, errors))
+            elif isinstance(d, s.SubscriptionSchema):
+                self._subscription(ctx, d, state, errors)
+            elif isinstance(d, s.PermissionSetSchema):
+                metadata.append((sym.name, msgspec.to_builtins(d)))
+            else:
+                state.aliases.append(ir.Alias(sym.name, ctx.type_of(d), False, desc))
+        structs = order_structs(module, state.structs)
+        imports = self._imports(module, structs, state.aliases)
+        type_module = ir.TypeModule(
+            module=module,
+            path=self.paths[module],
+            nsid=nsid,
+            doc=doc.description,
+            imports=imports,
+            constants=tuple(constants),
+            structs=structs,
+            aliases=tuple(state.aliases),
+            errors=tuple(errors),
+            metadata=tuple(metadata),
+        )
+        return type_module, stubs
+
+    def _struct(
+        self,
+        ctx: TypeContext,
+        name: str,
+        obj: s.ObjectSchema,
+        lex_id: str | None,
+        tag: str | None,
+        doc: str | None,
+        *,
+        params: bool = False,
+    ) -> ir.Struct:
+        namer = Namer(_FIELD_RESERVED)
+        fields: list[ir.Field] = []
+        required = set(obj.required)
+        nullable = set(obj.nullable)
+        for wire, prop in obj.properties.items():
+            fctx = ctx.at(f".properties.{wire}", owner=name + class_name(wire))
+            fname = namer.take(field_name(wire))
+            default = getattr(prop, "default", msgspec.UNSET)
+            has_default = not isinstance(default, UnsetType)
+            union: Any = None
+            u = prop.items if isinstance(prop, s.ArraySchema) else prop
+            if isinstance(u, s.UnionSchema):
+                single = len(u.refs) == 1
+                union = {
+                    (True, True): "closed-single",
+                    (True, False): "closed",
+                    (False, True): "single",
+                    (False, False): None,
+                }[(u.closed, single)]
+            fields.append(
+                ir.Field(
+                    name=fname,
+                    wire=wire,
+                    rename=camel_of(fname) != wire,
+                    type=fctx.type_of(prop),
+                    required=wire in required,
+                    nullable=wire in nullable and not params,
+                    default=default if has_default else None,  # type: ignore[arg-type]
+                    has_default=has_default,
+                    doc=description_of(prop),
+                    union=union,
+                    rules=tuple(fctx.rules_of(prop).items()),
+                )
+            )
+        return ir.Struct(name, lex_id, tag, tuple(fields), doc)
+
+    def inline_object(self, ctx: TypeContext, obj: s.ObjectSchema) -> ir.TClass:
+        """An object schema written inline (not per spec, accepted): a class of its own."""
+        state = self.states[ctx.module]
+        name = state.namer.take(class_name(ctx.owner or "Inline"))
+        state.structs.append(self._struct(ctx, name, obj, None, None, description_of(obj)))
+        return ir.TClass(ctx.module, name)
+
+    # ---- methods -----------------------------------------------------------------------------
+
+    def _method(
+        self,
+        ctx: TypeContext,
+        d: s.QuerySchema | s.ProcedureSchema,
+        state: _ModuleState,
+        errors: list[ir.ErrorClass],
+    ) -> ir.Stub:
+        nsid, module = ctx.nsid, ctx.module
+        kind: Any = "query" if isinstance(d, s.QuerySchema) else "procedure"
+        params_struct = self._params(ctx, d.parameters, state)
+        input_kind: Any = None
+        input_encoding: str | None = None
+        input_obj: tuple[ir.Field, ...] | None = None
+        input_union: ir.TypeExpr | None = None
+        if isinstance(d, s.ProcedureSchema) and isinstance(d.input, s.Body):
+            input_encoding = d.input.encoding
+            input_kind = "json" if _is_json(d.input.encoding) else "binary"
+            if input_kind == "json":
+                input_obj, input_union = self._body(
+                    ctx.at(".input.schema"), d.input, "Input", state
+                )
+        output_kind: Any = None
+        output_encoding: str | None = None
+        output_schema = False
+        returns: ir.TypeExpr | None = None
+        if isinstance(d.output, s.Body):
+            output_encoding = d.output.encoding
+            output_kind = "json" if _is_json(d.output.encoding) else "binary"
+            if output_kind == "binary":
+                returns = ir.TScalar("bytes")
+            elif isinstance(d.output.schema, UnsetType):
+                returns = ir.TScalar("dict")
+            else:
+                self._body(ctx.at(".output.schema"), d.output, "Output", state)
+                output_schema = True
+                returns = ir.TClass(module, "Output")
+        for e in d.errors:
+            ename = e.name if e.name.endswith("Error") else e.name + "Error"
+            errors.append(
+                ir.ErrorClass(state.namer.take(class_name(ename)), e.name, description_of(e))
+            )
+        # keyword arguments of the stub: params, then the input object's fields
+        namer = Namer(frozenset({"self", "options"}))
+        if input_kind == "binary":
+            namer = Namer(frozenset({"self", "options", "data", "content_type"}))
+        params = tuple(_arg(namer, f) for f in (params_struct.fields if params_struct else ()))
+        input_args: tuple[ir.Arg, ...] = ()
+        if input_obj is not None:
+            input_args = tuple(_arg(namer, f) for f in input_obj)
+        elif input_union is not None:
+            input_args = (
+                ir.Arg(namer.take("input"), "", input_union, True, None, False, "The input body."),
+            )
+        last = nsid.rsplit(".", 1)[1]
+        return ir.Stub(
+            name=field_name(last),
+            nsid=nsid,
+            kind=kind,
+            const="_" + constant_name(last),
+            type_module=module,
+            type_alias="",
+            params=params,
+            input_kind=input_kind,
+            input_args=input_args,
+            input_encoding=input_encoding,
+            output_kind=output_kind,
+            output_schema=output_schema,
+            output_encoding=output_encoding,
+            returns=returns,
+            has_params_struct=params_struct is not None,
+            doc=description_of(d),
+        )
+
+    def _params(
+        self, ctx: TypeContext, p: s.ParamsSchema | UnsetType, state: _ModuleState
+    ) -> ir.Struct | None:
+        if isinstance(p, UnsetType):
+            return None
+        obj = s.ObjectSchema(properties=p.properties, required=p.required)
+        name = state.namer.take("Params")
+        struct = self._struct(
+            ctx.at(".parameters"), name, obj, None, None, description_of(p), params=True
+        )
+        state.structs.append(struct)
+        return struct
+
+    def _body(
+        self, ctx: TypeContext, body: s.Body, name: str, state: _ModuleState
+    ) -> tuple[tuple[ir.Field, ...] | None, ir.TypeExpr | None]:
+        """Lower an input/output body. Returns (object fields to flatten, or a union type)."""
+        schema = body.schema
+        if isinstance(schema, UnsetType):
+            return None, None
+        if isinstance(schema, s.ObjectSchema):
+            taken = state.namer.take(name)
+            struct = self._struct(
+                ctx, taken, schema, None, None, description_of(body) or description_of(schema)
+            )
+            state.structs.append(struct)
+            return struct.fields, None
+        target = ctx.type_of(schema)
+        state.namer.take(name)
+        state.aliases.append(ir.Alias(name, target, True, description_of(body)))
+        if isinstance(schema, s.RefSchema) and isinstance(target, ir.TClass):
+            resolved = self.resolve(ctx.nsid, _absolute(ctx.nsid, schema.ref))
+            if resolved is not None:
+                doc = self.catalog.documents[resolved[0]]
+                d = doc.defs[resolved[1]]
+                obj = d.record if isinstance(d, s.RecordSchema) else d
+                if isinstance(obj, s.ObjectSchema):
+                    tctx = TypeContext(
+                        self, resolved[0], resolved[1], self.modules[resolved[0]], ""
+                    )
+                    struct = self._struct(tctx, target.name, obj, None, None, None)
+                    return struct.fields, None
+        return None, target
+
+    def _subscription(
+        self,
+        ctx: TypeContext,
+        d: s.SubscriptionSchema,
+        state: _ModuleState,
+        errors: list[ir.ErrorClass],
+    ) -> None:
+        self._params(ctx, d.parameters, state)
+        if isinstance(d.message, s.Message):
+            union = ctx.at(".message.schema").type_of(d.message.schema)
+            name = state.namer.take("Message")
+            state.aliases.append(ir.Alias(name, union, True, description_of(d.message)))
+        for e in d.errors:
+            ename = e.name if e.name.endswith("Error") else e.name + "Error"
+            errors.append(
+                ir.ErrorClass(state.namer.take(class_name(ename)), e.name, description_of(e))
+            )
+
+    # ---- imports -----------------------------------------------------------------------------
+
+    def _imports(
+        self, module: str, structs: tuple[ir.Struct, ...], aliases: list[ir.Alias]
+    ) -> tuple[ir.Import, ...]:
+        used: set[str] = set()
+        for st in structs:
+            for f in st.fields:
+                used.update(c.module for c in classes(f.type))
+        for a in aliases:
+            used.update(c.module for c in classes(a.type))
+        used.discard(module)
+        return import_aliases(self.package, sorted(used))
+
+
+def _arg(namer: Namer, f: ir.Field) -> ir.Arg:
+    return ir.Arg(
+        name=namer.take(f.name),
+        wire=f.wire,
+        type=f.type,
+        required=f.required,
+        default=f.default,
+        has_default=f.has_default,
+        doc=f.doc,
+    )
+
+
+def _is_json(encoding: str) -> bool:
+    return encoding == _JSON or encoding.startswith(_JSON + ";")
+
+
+def _absolute(nsid: str, ref: str) -> str:
+    return nsid + ref if ref.startswith("#") else ref
