@@ -115,8 +115,15 @@ def check_data_model(value: object, *, root_object: bool = True) -> list[DataMod
 
 def _builtins(value: object) -> object:
     if isinstance(value, msgspec.Struct):
-        return msgspec.to_builtins(value)
+        # what a decoded object kept (atlex._datatypes.Kept) is not msgspec data: left out
+        return msgspec.to_builtins(value, enc_hook=_no_kept)
     return value
+
+
+def _no_kept(value: object) -> object:
+    if type(value).__name__ == "Kept":
+        return None
+    raise TypeError(f"{type(value).__name__} is not a data-model value")
 
 
 def _kind(value: object) -> str:

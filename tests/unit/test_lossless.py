@@ -140,7 +140,7 @@ def test_msgspec_refuses_an_object_whose_kept_members_it_would_drop() -> None:
 
 # --- $type spelling -----------------------------------------------------------------------------
 
-MAIN_SUFFIX = {
+MAIN_SUFFIX: dict[str, Any] = {
     "$type": "app.bsky.feed.post",
     "text": "t",
     "createdAt": "2024-01-01T00:00:00Z",
@@ -156,7 +156,10 @@ def test_main_suffix_decodes_as_that_type_and_round_trips() -> None:
 
 
 def test_main_suffix_with_a_bad_body_is_rejected() -> None:
-    bad = {**MAIN_SUFFIX, "embed": {"$type": "app.bsky.embed.images#main", "images": 5}}
+    bad: dict[str, Any] = {
+        **MAIN_SUFFIX,
+        "embed": {"$type": "app.bsky.embed.images#main", "images": 5},
+    }
     with pytest.raises(SchemaMismatchError) as caught:
         atlex.decode(json.dumps(bad), post.Record)
     assert caught.value.path == "$.embed.images"
@@ -166,7 +169,7 @@ def test_main_suffix_with_a_bad_body_is_rejected() -> None:
 
 @pytest.mark.parametrize("kind", ["com.example.x#main#main", "a.b.c#d#e", ""])
 def test_malformed_type_in_an_open_union_is_rejected(kind: str) -> None:
-    bad = {**MAIN_SUFFIX, "embed": {"$type": kind, "n": 1}}
+    bad: dict[str, Any] = {**MAIN_SUFFIX, "embed": {"$type": kind, "n": 1}}
     for attempt in (
         lambda: atlex.decode(json.dumps(bad), post.Record),
         lambda: atlex.convert(bad, post.Record),
@@ -249,3 +252,23 @@ async def test_records_read_leniently_written_strictly(mode: str) -> None:
     with pytest.raises(LexValidationError) as caught:  # atlex does not write it that way
         await run(client.put(got))
     assert caught.value.path == "$.record.createdAt"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_decoded_record_sent_through_a_raw_call_keeps_its_members(mode: str) -> None:
+    pds = FakePds()
+    client = client_for(mode, pds, validate_request=True)
+    raw = {
+        "$type": "app.bsky.feed.post",
+        "text": "t",
+        "createdAt": "2024-01-01T00:00:00Z",
+        "new": 1,
+    }
+    value = atlex.decode(json.dumps(raw), post.Record)
+    await run(
+        client.com.atproto.repo.create_record(
+            repo=DID, collection="app.bsky.feed.post", record=value
+        )
+    )
+    assert json.loads(pds.requests[0].content)["record"] == raw
