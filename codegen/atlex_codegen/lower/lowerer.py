@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from msgspec import UnsetType
@@ -214,7 +214,10 @@ class Lowerer:
             elif isinstance(d, s.SubscriptionSchema):
                 self._subscription(ctx, d, state, errors)
             elif isinstance(d, s.PermissionSetSchema):
-                metadata.append((sym.name, msgspec.to_builtins(d)))
+                definition = msgspec.to_builtins(d)
+                metadata.append((sym.name, definition))
+                if def_name == "main":
+                    metadata.extend(_scope_constants(state.namer, nsid, definition))
             else:
                 state.aliases.append(ir.Alias(sym.name, ctx.type_of(d), False, desc))
         structs = order_structs(module, state.structs)
@@ -458,3 +461,12 @@ def _is_json(encoding: str) -> bool:
 
 def _absolute(nsid: str, ref: str) -> str:
     return nsid + ref if ref.startswith("#") else ref
+
+
+def _scope_constants(namer: Namer, nsid: str, definition: object) -> list[tuple[str, object]]:
+    """``SCOPE`` (the ``include:`` scope) and ``SCOPES`` (the granular scopes it grants) of a
+    permission set, formatted by the runtime's own scope builders."""
+    from atlex.oauth.scopes import permission_set  # only lexicons with permission sets need it
+
+    access = permission_set(cast("dict[str, object]", definition), nsid)
+    return [(namer.take("SCOPE"), access.scope), (namer.take("SCOPES"), access.scopes())]
