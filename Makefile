@@ -36,8 +36,8 @@ gen: lexicons ## Generate src/atlex/lex from the upstream lexicon set
 
 .PHONY: lint
 lint: $(STAMP) ## ruff over the source, the generator and the tests
-	$(VENV)/bin/ruff check src codegen tests bench demo
-	$(VENV)/bin/ruff format --check src codegen tests bench demo
+	$(VENV)/bin/ruff check src codegen tests bench demo tools
+	$(VENV)/bin/ruff format --check src codegen tests bench demo tools
 
 .PHONY: typecheck
 typecheck: gen ## pyright --strict over src/atlex (generated tree included)
@@ -97,3 +97,11 @@ $(BENCH_STAMP): pyproject.toml bench/requirements.txt
 .PHONY: bench
 bench: gen network-install $(BENCH_STAMP) ## atlex vs atproto and lexrpc: one table of medians and ratios (~4 min)
 	$(BENCH_PY) -m bench.run --out .cache/bench/last.md
+
+# --- twins ---
+# Client is generated from AsyncClient (src/atlex/_client_async.py) by a token-level transform;
+# tests/architecture/test_twins.py fails when the sync twin has drifted.
+
+.PHONY: unasync
+unasync: $(STAMP) ## Regenerate the sync twins from their async sources (tools/unasync.py)
+	$(PY) tools/unasync.py

@@ -95,6 +95,21 @@ class DecodeResult:
     """The same contenders on a response captured from the local AppView (bench/capture.py)."""
     captured_bytes: int = 0
     captured_items: int = 0
+    validate: dict[str, Samples] | None = None
+    """``validate()`` of the decoded synthetic timeline beside its decode (and the lossless
+    decode that keeps unknown members, measured to justify the fast path for answers)."""
+
+
+def validate_contenders(body: bytes) -> dict[str, Callable[[], object]]:
+    """Decode, validate (lenient, as ``validate_response=True`` does) and lossless decode."""
+    output = get_timeline.Output
+    value = atlex.decode(body, output)
+    value.validate(strict=False)  # the fixture must be valid, or the figure measures an error
+    return {
+        "decode": lambda: atlex.decode(body, output),
+        "validate": lambda: value.validate(strict=False),
+        "lossless decode": lambda: atlex.decode(body, output, lossless=True),
+    }
 
 
 def check_accepted(body: bytes, *, peers: bool = True) -> None:
@@ -136,4 +151,5 @@ def run(
         unknown=interleaved(
             contenders(unknown, peers=peers), rounds=rounds, number=number, warmup=3
         ),
+        validate=interleaved(validate_contenders(clean), rounds=rounds, number=number, warmup=1),
     )

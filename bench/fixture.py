@@ -20,6 +20,8 @@ still cannot produce every embed kind; a seeded generator is deterministic and f
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import random
 import string
 from pathlib import Path
@@ -104,8 +106,11 @@ class _Maker:
     def did(self) -> str:
         return f"did:plc:{self.b32(24)}"
 
-    def cid(self) -> str:
-        return f"bafyrei{self.b32(52)}"
+    def cid(self, codec: int = 0x71) -> str:
+        """A valid CIDv1 (sha-256 of random bytes): dag-cbor, or raw (0x55) for blobs."""
+        digest = hashlib.sha256(self.rng.randbytes(16)).digest()
+        data = bytes([0x01, codec, 0x12, 0x20]) + digest
+        return "b" + base64.b32encode(data).decode("ascii").lower().rstrip("=")
 
     def tid(self) -> str:
         return "3l" + self.b32(11)
@@ -128,7 +133,7 @@ class _Maker:
     def blob(self, mime: str) -> Blob:
         return Blob(
             type_="blob",
-            ref=CidLink(f"bafkrei{self.b32(52)}"),
+            ref=CidLink(self.cid(0x55)),
             mime_type=mime,
             size=self.rng.randint(20_000, 900_000),
         )

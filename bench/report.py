@@ -127,7 +127,24 @@ def decode_rows(result: DecodeResult) -> list[Row]:
                 goals=tuple(goals),
             )
         )
+    if result.validate is not None:
+        rows.append(_validate_row(result.validate, result.items))
     return rows
+
+
+def _validate_row(samples: dict[str, Samples], items: int) -> Row:
+    """validate() and the lossless decode, each against the (fast) decode of the same page."""
+    cost = paired_ratio(samples["validate"], samples["decode"])
+    keep = paired_ratio(samples["lossless decode"], samples["decode"])
+    return Row(
+        figure=f"validate() (lenient, as validate_response) of the synthetic {items}-item page",
+        atlex=_fmt(_median(samples, "validate")),
+        reference=(
+            f"its decode {_fmt(_median(samples, 'decode'))}; lossless=True decode "
+            f"{_fmt(_median(samples, 'lossless decode'))} ({keep:.1f}x)"
+        ),
+        goals=(Goal(f"≤ 3x the decode: {cost:.1f}x", cost <= 3),),
+    )
 
 
 def firehose_rows(result: FirehoseResult) -> list[Row]:

@@ -16,6 +16,7 @@ from typing import Any, cast
 import msgspec
 
 from atlex_codegen import schema as s
+from atlex_codegen.audit import audit_def
 from atlex_codegen.suggest import did_you_mean
 
 __all__ = ["NSID_RE", "Catalog", "Document", "Problem", "load_bytes", "load_dirs"]
@@ -180,7 +181,8 @@ def _load_def(
         return None, [problem(path, f"{reason}; def skipped")]
     if isinstance(d, s.PRIMARY) and name != "main":
         return None, [problem(base + ".type", f"a {kind} def must be named 'main'; def skipped")]
-    return _check_def(d, base, problem)
+    checked, problems = _check_def(d, base, problem)
+    return checked, [problem(where, why) for where, why in audit_def(raw, base)] + problems
 
 
 def _check_def(d: s.DefSchema, base: str, problem: Any) -> tuple[s.DefSchema | None, list[Problem]]:

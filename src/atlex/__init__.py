@@ -17,6 +17,7 @@ _LAZY: dict[str, str] = {
     "convert": "atlex._codec:convert",
     "encode": "atlex._codec:encode",
     "SchemaMismatchError": "atlex._codec:SchemaMismatchError",
+    "MalformedJsonError": "atlex._codec:MalformedJsonError",
     "Client": "atlex.lex.client:Client",
     "AsyncClient": "atlex.lex.client:AsyncClient",
     "Agent": "atlex._agent:Agent",
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
 
     from atlex._agent import Agent as Agent
     from atlex._agent import AsyncAgent as AsyncAgent
+    from atlex._codec import MalformedJsonError as MalformedJsonError
     from atlex._codec import SchemaMismatchError as SchemaMismatchError
     from atlex._codec import convert as convert
     from atlex._codec import decode as decode

@@ -9,6 +9,7 @@ unauthenticated one a client makes from a URL.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import msgspec
@@ -16,7 +17,7 @@ import msgspec
 if TYPE_CHECKING:  # httpx loads on the first request, not with the client
     import httpx
 
-__all__ = ["Agent", "AsyncAgent", "XrpcRequest"]
+__all__ = ["Agent", "AnswerNote", "AsyncAgent", "XrpcRequest", "add_note", "explained", "note_of"]
 
 
 class XrpcRequest(msgspec.Struct):
@@ -65,3 +66,43 @@ class AsyncAgent(Protocol):
         ...
 
     async def send(self, request: XrpcRequest) -> httpx.Response: ...
+
+
+# -- an agent's word on a failed answer it hands back as it is ----------------------------------
+
+_NOTE_KEY = "atlex.agent_note"
+"""``httpx.Response.extensions`` key of the :class:`AnswerNote` an agent attached."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerNote:
+    """Why an agent returns a failed answer unchanged (e.g. its token refresh failed).
+
+    The client's error for that answer gets ``note`` as an exception note and ``cause`` as its
+    ``__cause__``, so the caller can tell what the agent tried.
+    """
+
+    note: str
+    cause: BaseException | None = None
+
+
+def explained(response: httpx.Response, note: AnswerNote) -> httpx.Response:
+    """Attach ``note`` to ``response`` (read back with :func:`note_of`); returns ``response``."""
+    response.extensions[_NOTE_KEY] = note
+    return response
+
+
+def note_of(response: httpx.Response) -> AnswerNote | None:
+    """The :class:`AnswerNote` an agent attached to ``response``, if any."""
+    note = response.extensions.get(_NOTE_KEY)
+    return note if isinstance(note, AnswerNote) else None
+
+
+def add_note(error: BaseException, note: str) -> None:
+    """``BaseException.add_note`` (3.11+); on 3.10 the same ``__notes__`` list, unprinted."""
+    adder = getattr(error, "add_note", None)
+    if adder is not None:
+        adder(note)
+    else:  # Python 3.10
+        notes: list[str] = getattr(error, "__notes__", [])
+        error.__notes__ = [*notes, note]  # pyright: ignore[reportAttributeAccessIssue]

@@ -32,9 +32,6 @@ class BinaryBody(msgspec.Struct, frozen=True):
     content_type: str | None = None
 
 
-_json_encoder = msgspec.json.Encoder()
-
-
 def matches_encoding(declared: str, mime: str) -> bool:
     """Whether ``mime`` fits a lexicon encoding, honouring ``*/*`` and ``type/*``."""
     declared = declared.lower()
@@ -110,8 +107,10 @@ def _json_content(nsid: str, value: object) -> bytes:
         value = {
             k: v for k, v in cast(Mapping[str, Any], value).items() if not isinstance(v, UnsetType)
         }
+    from atlex._wire import encode_json  # $type by position, kept members written back
+
     try:
-        return _json_encoder.encode(value)
+        return encode_json(value)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"cannot encode the input of {nsid} as JSON: {exc}") from exc
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-import msgspec
 from msgspec import UnsetType
 
 from atlex._method import Method
 from atlex._model import LexObject
 from atlex._response import Received, load_module
+from atlex._wire import to_json
 from atlex.errors import LexValidationError, XrpcResponseValidationError
 
 __all__ = ["check_input", "check_output", "check_params", "reanchor"]
@@ -77,7 +77,7 @@ def check_input(method: Method, input: object) -> None:
     if method.module and not isinstance(input, LexObject):
         input_type = load_module(method).Input
         try:
-            typed = convert_tolerant(msgspec.to_builtins(input), input_type)
+            typed = convert_tolerant(to_json(input), input_type)
         except SchemaMismatchError as exc:
             raise LexValidationError(f"{context}{exc.reason} at {exc.path}", path=exc.path) from exc
         _validate(cast(LexObject, typed), "$", context)
@@ -89,7 +89,7 @@ def check_output(method: Method, output: object, received: Received) -> None:
     if not isinstance(output, LexObject):
         return
     try:
-        output.validate()
+        output.validate(strict=False)  # lenient on what we read, like the reference
     except LexValidationError as exc:
         raise XrpcResponseValidationError(
             f"Invalid response payload: {exc.message}",

@@ -5,6 +5,7 @@ state both clients share; no I/O here.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
@@ -16,7 +17,15 @@ from atlex._nodes import Node
 from atlex._retry import RetryPolicy
 from atlex._xrpc import CallSettings, check_labeler, check_service, is_service
 
-__all__ = ["ClientState", "agent_kind", "client_settings", "not_authenticated"]
+__all__ = [
+    "ClientState",
+    "agent_kind",
+    "async_sleep",
+    "check_agent",
+    "client_settings",
+    "not_authenticated",
+    "sleep",
+]
 
 
 def client_settings(
@@ -157,6 +166,28 @@ def agent_kind(agent: object) -> Literal["sync", "async"] | None:
     if not callable(send):
         return None
     return "async" if inspect.iscoroutinefunction(send) else "sync"
+
+
+def check_agent(agent: object, *, asynchronous: bool) -> None:
+    """TypeError unless ``agent`` is an agent of the client's kind."""
+    kind = agent_kind(agent)
+    if asynchronous and kind != "async":
+        raise TypeError(
+            f"expected an AsyncAgent (async send) or a service URL, got {type(agent).__name__}"
+        )
+    if not asynchronous and kind == "async":
+        raise TypeError(f"{type(agent).__name__} is an async agent: use AsyncClient")
+    if kind is None:
+        raise TypeError(f"expected an Agent or a service URL, got {type(agent).__name__}")
+
+
+sleep = time.sleep  # the clients' waits between retries (tests replace them to observe)
+
+
+async def async_sleep(seconds: float) -> None:
+    import anyio  # httpx depends on it; loaded only when a retry actually waits
+
+    await anyio.sleep(seconds)
 
 
 def not_authenticated() -> RuntimeError:

@@ -12,6 +12,7 @@ import re
 __all__ = [
     "datetime_problem",
     "format_datetime",
+    "is_lenient_datetime",
     "is_valid_datetime",
     "now",
     "parse_datetime",
@@ -87,6 +88,31 @@ def _shape_problem(value: str) -> str:
 def is_valid_datetime(value: str) -> bool:
     """True when ``value`` is a Lexicon datetime (strict regex plus a real calendar check)."""
     return datetime_problem(value) is None
+
+
+# The reference's lenient mode (data that was read) also accepts what its ISO-8601 checker
+# (`iso-datestring-validator`) accepts; in practice: no timezone (older clients wrote
+# `2023-08-26T12:19:50.226623`), minutes-only time, a lower-case `z`, and `+HHMM` / `+HH` offsets.
+_LENIENT_RE = re.compile(
+    r"(?P<y>[0-9]{4})-(?P<mo>0[1-9]|1[012])-(?P<d>[0-2][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
+    r"(?:[Zz]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
+)
+
+
+def is_lenient_datetime(value: str) -> bool:
+    """True when ``value`` passes the reference's lenient datetime rule (used when reading):
+    a Lexicon datetime, or an ISO-8601 date and time with a real calendar date whose timezone
+    may be missing."""
+    if is_valid_datetime(value):
+        return True
+    if len(value) > _MAX_LENGTH:
+        return False
+    m = _LENIENT_RE.fullmatch(value)
+    if m is None:
+        return False
+    year, month, day = int(m["y"]), int(m["mo"]), int(m["d"])
+    return 1 <= day <= (29 if month == 2 and _is_leap(year) else _DAYS_IN_MONTH[month - 1])
 
 
 def parse_datetime(value: str) -> _dt.datetime:

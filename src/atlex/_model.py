@@ -1,112 +1,88 @@
 """Data-model types every generated module builds on (see docs: lexicon-mapping §2).
 
-Kept import-light: generated type modules import this and nothing heavier.
+Kept import-light: generated type modules import this and nothing heavier. The leaf types and
+the generator's tables live in :mod:`atlex._datatypes`; ``validate()`` in :mod:`atlex._validate`.
 """
 
 from __future__ import annotations
 
-import base64
 import importlib
 import sys
 from types import ModuleType
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import msgspec
-from msgspec import UNSET, UnsetType, field
+from msgspec import UNSET, UnsetType
+
+from atlex import _validate
+from atlex._datatypes import (
+    CLOSED,
+    RULES,
+    SINGLE,
+    Blob,
+    Bytes,
+    CidLink,
+    Kept,
+    register_closed,
+    register_rules,
+    register_single,
+)
 
 __all__ = [
+    "CLOSED",
+    "KEPT_FIELD",
+    "RULES",
+    "SINGLE",
     "UNSET",
     "Blob",
     "Bytes",
     "CidLink",
+    "Kept",
     "LexObject",
     "UnknownMember",
     "UnsetType",
     "lazy_module",
+    "register_closed",
+    "register_rules",
+    "register_single",
 ]
 
+KEPT_FIELD = "_lex_kept"
+"""The attribute holding an object's :class:`Kept` (``UNSET`` when it has none)."""
 
-class LexObject(msgspec.Struct, rename="camel", gc=False, repr_omit_defaults=True):
+
+class LexObject(msgspec.Struct, rename="camel", gc=False, repr_omit_defaults=True, kw_only=True):
     """Base of every generated object and record.
 
-    Fields are snake_case in Python and camelCase on the wire. Unknown fields are ignored on
-    decode (forward compatibility); optional fields default to ``UNSET`` and are omitted on encode.
+    Fields are snake_case in Python and camelCase on the wire. Unknown fields are tolerated on
+    decode (forward compatibility); ``atlex.decode`` / ``atlex.convert`` keep them on the object
+    so that ``atlex.encode`` writes them back. Optional fields default to ``UNSET`` and are
+    omitted on encode.
     """
+
+    if not TYPE_CHECKING:
+        # Runtime only (not an __init__ parameter for type checkers): what the object carried
+        # beyond its class, see atlex._datatypes.Kept. A reserved "$" wire name no lexicon can
+        # define; typed Any so that a stray such key in input never fails a decode.
+        _lex_kept: Any = msgspec.field(default=UNSET, name="$atlex:kept")
 
     LEX_TYPE: ClassVar[str | None] = None
     """The lexicon id of the def this class was generated from (``nsid`` or ``nsid#name``)."""
 
-    def validate(self) -> None:
+    def validate(self, *, strict: bool = True) -> None:
         """Check every lexicon constraint (formats, byte and grapheme lengths, ranges, array
         sizes, blob accept/size, closed unions, field types) on this object and everything
-        inside it. Raises :class:`atlex.LexValidationError` naming the JSON path."""
-        from atlex._validate import validate
+        inside it. Raises :class:`atlex.LexValidationError` naming the JSON path.
 
-        validate(self)
+        ``strict=False`` applies the reference's lenient rules for data you *read* (e.g. a
+        ``datetime`` without a timezone, as older clients wrote them); atlex itself validates
+        what it reads that way and what it writes strictly.
+        """
+        _validate.validate(self, strict=strict)
 
 
 UnknownMember: TypeAlias = dict[str, Any]
 """An open-union member whose ``$type`` the local lexicons do not know: kept as plain data."""
-
-
-class Bytes(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``{"$bytes": base64}``. Kept as the wire string so unpadded base64 round-trips exactly."""
-
-    b64: str = field(name="$bytes")
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Bytes:
-        """Wrap raw bytes; encodes unpadded, like the reference TypeScript encoder."""
-        return cls(base64.b64encode(data).decode("ascii").rstrip("="))
-
-    @property
-    def data(self) -> bytes:
-        """The decoded bytes (padding is optional on the wire)."""
-        s = self.b64
-        return base64.b64decode(s + "=" * (-len(s) % 4), validate=True)
-
-    def __repr__(self) -> str:
-        return f"Bytes(<{len(self.data)} bytes>)"
-
-
-class CidLink(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``{"$link": cid}``: a content-addressed link."""
-
-    link: str = field(name="$link")
-
-    def __str__(self) -> str:
-        return self.link
-
-
-class Blob(msgspec.Struct, kw_only=True, gc=False, repr_omit_defaults=True):
-    """A blob reference. Untagged on purpose: it also decodes the legacy
-    ``{"cid", "mimeType"}`` form and re-encodes each form as it was read."""
-
-    type_: Literal["blob"] | UnsetType = field(default=UNSET, name="$type")
-    ref: CidLink | UnsetType = UNSET
-    mime_type: str = field(name="mimeType")
-    size: int | UnsetType = UNSET
-    cid: str | UnsetType = UNSET
-    """Legacy form only: the blob's CID as a string (never written into new records)."""
-
-    @classmethod
-    def create(cls, ref: str | CidLink, mime_type: str, size: int) -> Blob:
-        """A current-form blob reference, as ``uploadBlob`` returns it."""
-        link = ref if isinstance(ref, CidLink) else CidLink(ref)
-        return cls(type_="blob", ref=link, mime_type=mime_type, size=size)
-
-    @property
-    def is_legacy(self) -> bool:
-        return isinstance(self.cid, str) and isinstance(self.ref, UnsetType)
-
-    @property
-    def cid_str(self) -> str:
-        """The blob's CID whichever form it came in."""
-        if isinstance(self.ref, CidLink):
-            return self.ref.link
-        if isinstance(self.cid, str):
-            return self.cid
-        raise ValueError("blob has neither ref nor cid")
 
 
 class _LazyModule:
@@ -134,29 +110,3 @@ class _LazyModule:
 def lazy_module(name: str) -> Any:
     """A proxy for module ``name`` that imports it on first attribute access."""
     return _LazyModule(name)
-
-
-# Union registries filled by generated modules at import time; read by the tolerant decoder.
-# CLOSED: fields whose union is closed (an unknown $type is an error).
-# SINGLE: fields that are single-ref unions (they look like plain refs but carry $type).
-CLOSED: set[tuple[type[Any], str]] = set()
-SINGLE: set[tuple[type[Any], str]] = set()
-
-
-def register_closed(cls: type[Any], *attrs: str) -> None:
-    """Mark ``cls.attr`` as a closed union (or a list of one)."""
-    CLOSED.update((cls, a) for a in attrs)
-
-
-def register_single(cls: type[Any], *attrs: str) -> None:
-    """Mark ``cls.attr`` as a single-ref union (or a list of one)."""
-    SINGLE.update((cls, a) for a in attrs)
-
-
-RULES: dict[type[Any], dict[str, dict[str, Any]]] = {}
-"""Lexicon constraints per generated class, by attribute (see atlex._validate)."""
-
-
-def register_rules(cls: type[Any], rules: dict[str, dict[str, Any]]) -> None:
-    """Record the constraints ``validate()`` checks for ``cls`` (emitted by the generator)."""
-    RULES[cls] = rules

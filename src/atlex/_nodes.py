@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from atlex._headers import CallOptions
 from atlex._method import Method
@@ -35,6 +35,8 @@ class Node:
 
 
 class SyncNode(Node):
+    _asynchronous: ClassVar[bool] = False  # whether calls are awaited (bodies may be async)
+
     def _invoke(
         self,
         method: Method,
@@ -57,6 +59,8 @@ class SyncNode(Node):
 
 
 class AsyncNode(Node):
+    _asynchronous: ClassVar[bool] = True
+
     async def _invoke(
         self,
         method: Method,

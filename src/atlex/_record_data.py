@@ -4,8 +4,8 @@ Lossless read-modify-write
 --------------------------
 Generated structs ignore fields the local lexicons do not define, so a record read into a struct
 and written back would lose what a newer app stored in it. :func:`read_record` therefore keeps
-the record's JSON as it came (``raw``) and remembers which struct was decoded from which JSON
-object, by identity, at every depth (the record, nested objects, union members, list items).
+the record's JSON as it came (``raw``) and attaches to every object inside the record what its
+JSON carried beyond its class (:mod:`atlex._wire`, the same mechanism as ``atlex.decode``).
 Writing (:func:`record_json`) takes every field a struct's class defines from the struct, and
 every member the class does not define from the JSON that very object was read from:
 
@@ -15,26 +15,24 @@ every member the class does not define from the JSON that very object was read f
 * an object you *replace* by a new one is written exactly as you built it: unknown members of
   the old object do not leak into the new one;
 * union members whose ``$type`` is unknown locally stay dicts and are written back whole;
-* an object read without ``$type`` is written without it (a new object carries its own).
+* an object read without ``$type`` is written without it, one read with it keeps it; a new
+  object carries ``$type`` where the spec wants it (records, union members), not in plain refs.
 
 Blobs in the legacy ``{"cid", "mimeType"}`` form are never written: re-upload the data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Generic, TypeAlias, TypeVar, cast
-
-import msgspec
-from msgspec import UnsetType
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar, cast
 
 from atlex._model import LexObject
+from atlex._wire import keep, to_json
 from atlex.errors import LexValidationError
 
 __all__ = [
     "Fetched",
     "ListedRecord",
-    "Provenance",
     "RecordResult",
     "collection_of",
     "listed",
@@ -80,28 +78,14 @@ def _record_type_of(record: object) -> type[LexObject]:
     return record_type
 
 
-Provenance: TypeAlias = dict[int, tuple[LexObject, dict[str, Any]]]
+def read_record(record_type: type[R], raw: object) -> R:
+    """Decode a record's JSON into ``record_type`` and check it against its lexicon, with the
+    reference's lenient rules for data that was read (``validate(strict=False)``).
 
-
-def _pair(value: Any, raw: Any, out: Provenance) -> None:
-    """Remember, for every struct inside ``value``, the JSON object it was decoded from."""
-    if isinstance(value, LexObject) and isinstance(raw, dict):
-        raw_map = cast(dict[str, Any], raw)
-        out[id(value)] = (value, raw_map)
-        cls = type(value)
-        for attr, wire in zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True):
-            if wire in raw_map:
-                _pair(getattr(value, attr), raw_map[wire], out)
-    elif isinstance(value, list) and isinstance(raw, list):
-        for item, raw_item in zip(cast(list[Any], value), cast(list[Any], raw), strict=False):
-            _pair(item, raw_item, out)
-
-
-def read_record(record_type: type[R], raw: object) -> tuple[R, Provenance]:
-    """Decode a record's JSON into ``record_type`` and check it against its lexicon.
-
-    Raises :class:`LexValidationError` (with the JSON path) when the ``$type`` is not the
-    collection, the structure does not fit or a constraint is broken (upstream ``safeValidate``).
+    The result keeps what the local lexicons do not define (:func:`atlex._wire.keep`), so it
+    writes back unchanged. Raises :class:`LexValidationError` (with the JSON path) when the
+    ``$type`` is not the collection, the structure does not fit or a constraint is broken
+    (upstream ``safeValidate``).
     """
     from atlex._tolerant import SchemaMismatchError, convert_tolerant
 
@@ -120,25 +104,23 @@ def read_record(record_type: type[R], raw: object) -> tuple[R, Provenance]:
         value = cast(R, convert_tolerant(raw_map, record_type))
     except SchemaMismatchError as exc:
         raise LexValidationError(f"{exc.reason} at {exc.path}", path=exc.path) from exc
-    value.validate()
-    provenance: Provenance = {}
-    _pair(value, raw_map, provenance)
-    return value, provenance
+    keep(value, raw_map)
+    value.validate(strict=False)
+    return value
 
 
 class Fetched(Generic[R]):
     """What every record read carries: where it lives and its JSON as stored."""
 
-    __slots__ = ("_provenance", "cid", "raw", "uri")
+    __slots__ = ("cid", "raw", "uri")
 
-    def __init__(self, uri: str, cid: str | None, raw: dict[str, Any], provenance: Provenance):
+    def __init__(self, uri: str, cid: str | None, raw: dict[str, Any]):
         self.uri = uri
         """``at://<repo>/<collection>/<rkey>``"""
         self.cid = cid
         """The record's CID (pass it as ``swap_record`` to write only over this version)."""
         self.raw = raw
         """The record's JSON exactly as the server returned it (read-only by convention)."""
-        self._provenance = provenance
 
     @property
     def rkey(self) -> str:
@@ -162,10 +144,8 @@ class RecordResult(Fetched[R]):
 
     __slots__ = ("value",)
 
-    def __init__(
-        self, uri: str, cid: str | None, value: R, raw: dict[str, Any], provenance: Provenance
-    ) -> None:
-        super().__init__(uri, cid, raw, provenance)
+    def __init__(self, uri: str, cid: str | None, value: R, raw: dict[str, Any]) -> None:
+        super().__init__(uri, cid, raw)
         self.value = value
 
     def __repr__(self) -> str:
@@ -188,10 +168,9 @@ class ListedRecord(Fetched[R]):
         cid: str | None,
         value: R | None,
         raw: dict[str, Any],
-        provenance: Provenance,
         error: LexValidationError | None,
     ) -> None:
-        super().__init__(uri, cid, raw, provenance)
+        super().__init__(uri, cid, raw)
         self.value = value
         self.error = error
 
@@ -204,47 +183,7 @@ class ListedRecord(Fetched[R]):
         return f"ListedRecord(uri={self.uri!r}, valid={self.valid}, {shown})"
 
 
-# --- writing: struct (+ the JSON it was read from) -> JSON ---
-
-
-def _known_members(cls: type[LexObject]) -> frozenset[str]:
-    names = set(cls.__struct_encode_fields__)
-    tag_field = cls.__struct_config__.tag_field
-    if tag_field is not None:
-        names.add(tag_field)
-    return frozenset(names)
-
-
-def _to_json(value: Any, provenance: Provenance) -> Any:
-    if isinstance(value, LexObject):
-        cls = type(value)
-        origin = provenance.get(id(value))
-        stored = origin[1] if origin is not None and origin[0] is value else None
-        out: dict[str, Any] = {}
-        config = cls.__struct_config__
-        tag_field = config.tag_field
-        # a new object carries its $type; one read from JSON carries it only if it did there
-        if (
-            tag_field is not None
-            and isinstance(config.tag, str)
-            and (stored is None or tag_field in stored)
-        ):
-            out[tag_field] = config.tag
-        for attr, wire in zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True):
-            item = getattr(value, attr)
-            if not isinstance(item, UnsetType):
-                out[wire] = _to_json(item, provenance)
-        if stored is not None:  # read from JSON: keep the members our lexicons do not define
-            known = _known_members(cls)
-            out.update((k, v) for k, v in stored.items() if k not in known)
-        return out
-    if isinstance(value, list | tuple):
-        return [_to_json(item, provenance) for item in cast(Iterable[Any], value)]
-    if isinstance(value, dict):
-        return {k: _to_json(v, provenance) for k, v in cast(dict[str, Any], value).items()}
-    if isinstance(value, msgspec.Struct):  # Blob, Bytes, CidLink
-        return msgspec.to_builtins(value)
-    return value
+# --- writing: struct (+ what it kept from the JSON it was read from) -> JSON ---
 
 
 def _reject_legacy_blobs(value: Any, path: str) -> None:
@@ -263,10 +202,16 @@ def _reject_legacy_blobs(value: Any, path: str) -> None:
             _reject_legacy_blobs(item, f"{path}[{i}]")
 
 
-def merged_json(record: LexObject, provenance: Provenance) -> dict[str, Any]:
-    """The JSON to write for ``record``: its fields, ``$type``, and (when it was read with
-    :func:`read_record`) every member the local lexicons do not define, at every depth."""
-    out = cast(dict[str, Any], _to_json(record, provenance))
+def merged_json(record: LexObject, stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON to write for ``record``: its fields, ``$type``, every member the local lexicons
+    do not define that it (or any object inside it) kept when read, and the unknown members of
+    ``stored``, the record's JSON as read (kept even if the record was replaced)."""
+    out = cast(dict[str, Any], to_json(record))
+    if stored is not None:
+        known = set(type(record).__struct_encode_fields__) | {"$type"}
+        for key, item in stored.items():
+            if key not in known:
+                out.setdefault(key, item)
     _reject_legacy_blobs(out, "$")
     return out
 
@@ -274,15 +219,15 @@ def merged_json(record: LexObject, provenance: Provenance) -> dict[str, Any]:
 def listed(record_type: type[R], uri: str, cid: str | None, raw: Any) -> ListedRecord[R]:
     """One ``listRecords`` item, checked against the lexicon (never raises for bad data)."""
     try:
-        value, provenance = read_record(record_type, raw)
+        value = read_record(record_type, raw)
     except LexValidationError as exc:
         raw_map = cast(dict[str, Any], raw) if isinstance(raw, dict) else {}
-        return ListedRecord(uri, cid, None, raw_map, {}, exc)
-    return ListedRecord(uri, cid, value, cast(dict[str, Any], raw), provenance, None)
+        return ListedRecord(uri, cid, None, raw_map, exc)
+    return ListedRecord(uri, cid, value, cast(dict[str, Any], raw), None)
 
 
-def unpack(record: object) -> tuple[LexObject, Provenance, Fetched[Any] | None]:
-    """The struct to write, its provenance and the read it came from (if any)."""
+def unpack(record: object) -> tuple[LexObject, dict[str, Any] | None, Fetched[Any] | None]:
+    """The struct to write, the JSON it was read as (if any) and the read it came from."""
     if isinstance(record, Fetched):
         fetched = cast(Fetched[Any], record)
         value = cast(LexObject | None, getattr(fetched, "value", None))
@@ -292,16 +237,14 @@ def unpack(record: object) -> tuple[LexObject, Provenance, Fetched[Any] | None]:
             raise LexValidationError(
                 f"cannot write back the invalid record {fetched.uri}{problem}", path="$"
             )
-        provenance = dict(fetched._provenance)  # pyright: ignore[reportPrivateUsage]
         # the record itself always merges over the JSON it was read from, even if replaced
-        provenance[id(value)] = (value, fetched.raw)
-        return value, provenance, fetched
+        return value, fetched.raw, fetched
     _record_type_of(record)
-    return cast(LexObject, record), {}, None
+    return cast(LexObject, record), None, None
 
 
 def record_json(record: LexObject | RecordResult[Any] | ListedRecord[Any]) -> dict[str, Any]:
     """The JSON ``put``/``create`` would write for ``record`` (a generated record, or a
     :class:`RecordResult` whose unknown members are merged back in)."""
-    value, provenance, _ = unpack(record)
-    return merged_json(value, provenance)
+    value, stored, _ = unpack(record)
+    return merged_json(value, stored)

@@ -163,7 +163,7 @@ def _target(
     own key unless ``rkey`` is given. With ``validate_request`` the record is checked first,
     errors located under ``$.<field>``.
     """
-    value, provenance, fetched = unpack(record)
+    value, stored, fetched = unpack(record)
     record_type = type(value)
     if rkey is None and fetched is not None:
         rkey = fetched.rkey
@@ -173,7 +173,7 @@ def _target(
             value.validate()
         except LexValidationError as exc:
             raise reanchor(exc, f"$.{field}", "") from exc
-    return collection_of(record_type), key, merged_json(value, provenance)
+    return collection_of(record_type), key, merged_json(value, stored)
 
 
 # --- the helpers ---
@@ -272,12 +272,12 @@ def get_plan(
     def finish(output: Any) -> RecordResult[R]:
         raw = cast(dict[str, Any], output.value)
         try:
-            value, provenance = read_record(record_type, raw)
+            value = read_record(record_type, raw)
         except LexValidationError as exc:
             raise LexValidationError(
                 f"{output.uri} is not a valid {collection} record: {exc.message}", path=exc.path
             ) from exc
-        return RecordResult(output.uri, _str_or_none(output.cid), value, raw, provenance)
+        return RecordResult(output.uri, _str_or_none(output.cid), value, raw)
 
     return Plan(GET_RECORD, params, None, finish)
 

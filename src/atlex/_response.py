@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import msgspec
 
+from atlex._agent import AnswerNote, add_note
 from atlex._body import matches_encoding
 from atlex._method import Method
 from atlex.errors import (
@@ -30,6 +31,8 @@ class Received(msgspec.Struct, frozen=True):
     status: int
     headers: Mapping[str, str]
     body: bytes
+    note: AnswerNote | None = None
+    """What the agent said about a failed answer it handed back (``atlex._agent.note_of``)."""
 
     def __repr__(self) -> str:
         return f"Received(status={self.status}, <{len(self.body)} bytes>)"
@@ -110,7 +113,11 @@ def read_response(method: Method, received: Received, *, loose: bool = False) ->
     status, headers, body = received.status, received.headers, received.body
     mime = _mime(headers)
     if status >= 400:
-        raise _response_error(method, received, mime)
+        error = _response_error(method, received, mime)
+        if received.note is not None:  # e.g. the session's token refresh failed
+            error.__cause__ = received.note.cause
+            add_note(error, received.note.note)
+        raise error
 
     def invalid(
         message: str, cls: type[XrpcInvalidResponseError] = XrpcInvalidResponseError

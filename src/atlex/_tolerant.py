@@ -34,9 +34,11 @@ from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin, ove
 import msgspec
 from msgspec import UNSET, Raw, UnsetType
 
-from atlex._model import CLOSED, SINGLE
+from atlex._datatypes import CLOSED, SINGLE
+from atlex.errors import LexValidationError
 
 __all__ = [
+    "MalformedJsonError",
     "SchemaMismatchError",
     "TolerantDecoder",
     "convert_tolerant",
@@ -47,12 +49,13 @@ __all__ = [
 T = TypeVar("T")
 
 
-class SchemaMismatchError(msgspec.ValidationError):
+class SchemaMismatchError(LexValidationError, msgspec.ValidationError):
     """Data that does not fit the requested type.
 
-    A subclass of ``msgspec.ValidationError``, so ``except msgspec.ValidationError`` still works.
-    The message has msgspec's format (``reason - at `$.path```); ``reason`` and ``path`` are
-    also available separately. ``__cause__`` is the fast-path (native) error.
+    A :class:`atlex.LexValidationError` (``error`` ``InvalidRequest``, ``path``) and a
+    ``msgspec.ValidationError``, so ``except msgspec.ValidationError`` still works. The message
+    has msgspec's format (``reason - at `$.path```); ``reason`` and ``path`` are also available
+    separately. ``__cause__`` is the fast-path (native) error.
     """
 
     reason: str
@@ -60,15 +63,64 @@ class SchemaMismatchError(msgspec.ValidationError):
 
     def __init__(self, reason: str, path: str = "$") -> None:
         self.reason = reason
-        self.path = path
-        super().__init__(reason if path == "$" else f"{reason} - at `{path}`")
+        super().__init__(reason if path == "$" else f"{reason} - at `{path}`", path=path)
+
+    def _describe(self) -> str:
+        return self.message
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.reason, self.path))
 
 
+class MalformedJsonError(LexValidationError, msgspec.DecodeError):
+    """Input that is not JSON at all (``path`` is ``$``; the message gives the byte offset).
+
+    A :class:`atlex.LexValidationError` and a ``msgspec.DecodeError``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, path="$")
+
+    def _describe(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message,))
+
+
+def _malformed_type(tag: str, path: str) -> SchemaMismatchError | None:
+    """A ``$type`` no lexicon reference can spell: empty, or with more than one ``#``."""
+    if not tag:
+        return SchemaMismatchError("$type must not be empty", f"{path}.$type")
+    if tag.count("#") > 1:
+        return SchemaMismatchError(
+            f"malformed $type {tag!r}: a reference has at most one '#'", f"{path}.$type"
+        )
+    return None
+
+
+def _member(by_tag: dict[str, type[msgspec.Struct]], tag: str) -> type[msgspec.Struct] | None:
+    """The union member ``tag`` names: ``nsid#main`` is the same type as ``nsid``."""
+    member = by_tag.get(tag)
+    if member is None and tag.endswith("#main"):
+        member = by_tag.get(tag[:-5])
+    return member
+
+
+def _same_tag(tag: str, expected: str) -> bool:
+    return tag == expected or (tag.endswith("#main") and tag[:-5] == expected)
+
+
 # msgspec ends located messages with " - at `$<rest>`"; the root has no suffix.
 _LOCATED = re.compile(r"(?P<reason>.*) - at `\$(?P<rest>[^`]*)`", re.DOTALL)
+
+
+def _failure(err: msgspec.ValidationError | UnicodeEncodeError, path: str) -> SchemaMismatchError:
+    """The native failure of ``convert`` at ``path``. msgspec matches object keys and tags as
+    UTF-8, so a key or tag holding an unpaired surrogate fails there: the slow path then looks
+    the fields up itself (such a key is no lexicon field; such a tag no known type)."""
+    if isinstance(err, UnicodeEncodeError):
+        return SchemaMismatchError("a key or $type holds an unpaired UTF-16 surrogate", path)
+    return _relocate(err, path)
 
 
 def _relocate(err: msgspec.ValidationError, path: str) -> SchemaMismatchError:
@@ -320,7 +372,10 @@ def _json_union(
         tag = _STR.decode(tag_raw)
     except msgspec.ValidationError as exc:
         raise _relocate(exc, f"{path}.{plan.tag_field}") from None
-    member = plan.by_tag.get(tag)
+    malformed = _malformed_type(tag, path)
+    if malformed is not None:
+        raise malformed
+    member = _member(plan.by_tag, tag)
     if member is not None:
         # The union failed natively, so this member fails natively on the same value.
         return _json_struct(raw, member, failure, path)
@@ -349,7 +404,7 @@ def _json_struct(
                 tag = _STR.decode(tag_raw)
             except msgspec.ValidationError as exc:
                 raise _relocate(exc, f"{path}.{splan.tag_field}") from None
-            if tag != splan.tag:
+            if not _same_tag(tag, splan.tag):
                 raise _bad_tag(tag, path, splan.tag_field)
     kwargs: dict[str, Any] = {}
     for field in splan.fields:
@@ -369,6 +424,16 @@ def _json_top(raw: Any, tp: Any, closed: bool, single: bool, fast: msgspec.Valid
         return _json(raw, tp, closed, single, "$", _relocate(fast, "$"))
     except SchemaMismatchError as slow:
         raise slow from fast
+    except msgspec.ValidationError as slow:
+        raise _relocate(slow, "$") from fast
+    except msgspec.DecodeError as slow:  # the fast path stopped before reaching broken JSON
+        if "surrogate" in str(slow):
+            return _not_msgspec_json(raw, tp, slow)
+        raise MalformedJsonError(str(slow)) from fast
+    except UnicodeDecodeError as slow:
+        raise MalformedJsonError(f"JSON is not valid UTF-8: {slow}") from fast
+    except RecursionError:
+        raise _too_deep() from fast
 
 
 def json_tolerant(
@@ -388,6 +453,38 @@ def json_tolerant(
         return plan.native.decode(raw)
     except msgspec.ValidationError as fast:
         return _json_top(raw, tp, closed, bool(union_flag), fast)
+    except msgspec.DecodeError as exc:
+        return _not_msgspec_json(raw, tp, exc)
+    except RecursionError:
+        raise _too_deep() from None
+    except UnicodeDecodeError as exc:
+        raise MalformedJsonError(f"JSON is not valid UTF-8: {exc}") from None
+
+
+def _not_msgspec_json(raw: Any, tp: Any, exc: msgspec.DecodeError) -> Any:
+    """Input msgspec cannot parse: JSON with unpaired UTF-16 surrogate escapes (``"\\ud800"``),
+    which the data model's JSON allows and the reference reads, goes through the standard
+    library's parser; anything else is :class:`MalformedJsonError`."""
+    if "surrogate" not in str(exc):
+        raise MalformedJsonError(str(exc)) from None
+    import json
+
+    text = bytes(raw).decode("utf-8", "replace") if not isinstance(raw, str) else raw
+    try:
+        obj = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as err:
+        raise MalformedJsonError(f"JSON is malformed: {err}") from None
+    return convert_tolerant(obj, tp)
+
+
+def _too_deep() -> MalformedJsonError:
+    return MalformedJsonError(
+        "JSON nested deeper than the recursion limit allows (see sys.setrecursionlimit)"
+    )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 class TolerantDecoder(Generic[T]):
@@ -416,6 +513,12 @@ class TolerantDecoder(Generic[T]):
             return cast("T", self._native.decode(buf))
         except msgspec.ValidationError as fast:
             return cast("T", _json_top(buf, self.type, False, False, fast))
+        except msgspec.DecodeError as exc:
+            return cast("T", _not_msgspec_json(buf, self.type, exc))
+        except RecursionError:
+            raise _too_deep() from None
+        except UnicodeDecodeError as exc:
+            raise MalformedJsonError(f"JSON is not valid UTF-8: {exc}") from None
 
     def __repr__(self) -> str:
         return f"TolerantDecoder({self.type!r})"
@@ -463,8 +566,8 @@ def _convert(
     else:
         try:
             return msgspec.convert(obj, plan.target, **kw)
-        except msgspec.ValidationError as exc:
-            failure = _relocate(exc, path)
+        except (msgspec.ValidationError, UnicodeEncodeError) as exc:
+            failure = _failure(exc, path)
     n_structs = len(plan.structs)
     if isinstance(obj, dict) and (n_structs >= 2 or (single and n_structs == 1)):
         return _convert_union(cast("dict[str, Any]", obj), plan, closed, single, failure, path, kw)
@@ -506,7 +609,10 @@ def _convert_union(
         if single and len(plan.structs) == 1:
             return _convert_struct(obj, plan.structs[0], failure, path, kw)
         raise _again(failure)
-    member = plan.by_tag.get(tag)
+    malformed = _malformed_type(tag, path)
+    if malformed is not None:
+        raise malformed
+    member = _member(plan.by_tag, tag)
     if member is not None:
         return _convert_struct(obj, member, failure, path, kw)
     if closed:
@@ -526,7 +632,7 @@ def _convert_struct(
         raise _again(failure)
     if splan.tag is not None and splan.tag_field is not None:
         tag = _convert_tag(obj, splan.tag_field, failure, path)
-        if isinstance(tag, str) and tag != splan.tag:
+        if isinstance(tag, str) and not _same_tag(tag, splan.tag):
             raise _bad_tag(tag, path, splan.tag_field)
     kwargs: dict[str, Any] = {}
     for field in splan.fields:
@@ -562,9 +668,21 @@ def convert_tolerant(
     plan = _type_plan(tp)
     try:
         return msgspec.convert(obj, plan.target, **convert_kwargs)
-    except msgspec.ValidationError as fast:
+    except (msgspec.ValidationError, UnicodeEncodeError) as fast:
         try:
-            failure = _relocate(fast, "$")
+            failure = _failure(fast, "$")
             return _convert(obj, tp, closed, bool(union_flag), "$", failure, convert_kwargs)
         except SchemaMismatchError as slow:
             raise slow from fast
+
+
+def untyped(data: bytes | str) -> Any:
+    """``data`` as JSON builtins (unpaired surrogate escapes allowed, like :func:`decoder_for`)."""
+    try:
+        return _ANY.decode(data)
+    except msgspec.DecodeError as exc:
+        return _not_msgspec_json(data, Any, exc)
+    except RecursionError:
+        raise _too_deep() from None
+    except UnicodeDecodeError as exc:
+        raise MalformedJsonError(f"JSON is not valid UTF-8: {exc}") from None

@@ -109,14 +109,21 @@ def check_data_model(value: object, *, root_object: bool = True) -> list[DataMod
     if root_object and not isinstance(plain, dict):
         issues.append(("$", f"expected an object at the top level, got {_kind(plain)}"))
         return issues
-    _check_value(cast(object, plain), "$", issues)
+    _check_value(cast(object, plain), [], issues)
     return issues
 
 
 def _builtins(value: object) -> object:
     if isinstance(value, msgspec.Struct):
-        return msgspec.to_builtins(value)
+        # what a decoded object kept (atlex._datatypes.Kept) is not msgspec data: left out
+        return msgspec.to_builtins(value, enc_hook=_no_kept)
     return value
+
+
+def _no_kept(value: object) -> object:
+    if type(value).__name__ == "Kept":
+        return None
+    raise TypeError(f"{type(value).__name__} is not a data-model value")
 
 
 def _kind(value: object) -> str:
@@ -141,10 +148,34 @@ def _key_path(path: str, key: str) -> str:
     return f"{path}[{msgspec.json.encode(key).decode()}]"
 
 
-def _check_value(value: object, path: str, issues: list[DataModelIssue]) -> None:
-    if value is None or isinstance(value, (str, bool)):
+def _path(trail: list[str | int]) -> str:
+    """The JSON path of a position, built only when an issue is reported (speed)."""
+    path = "$"
+    for step in trail:
+        path = f"{path}[{step}]" if isinstance(step, int) else _key_path(path, step)
+    return path
+
+
+def _check_value(value: object, trail: list[str | int], issues: list[DataModelIssue]) -> None:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return
-    if isinstance(value, int):
+    if kind is int:
+        if not _INT64_MIN <= cast(int, value) <= _INT64_MAX:
+            issues.append((_path(trail), f"integer outside the signed 64-bit range (got {value})"))
+        return
+    path = _path(trail) if kind is not dict and kind is not list else ""
+    if kind is dict:
+        _check_map(cast("dict[object, object]", value), trail, issues)
+    elif kind is list:
+        for i, item in enumerate(cast("list[object]", value)):
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or item is None:
+                continue
+            trail.append(i)
+            _check_value(_builtins(item), trail, issues)
+            trail.pop()
+    elif isinstance(value, int):
         if not _INT64_MIN <= value <= _INT64_MAX:
             issues.append((path, f"integer outside the signed 64-bit range (got {value})"))
     elif isinstance(value, float):
@@ -155,37 +186,47 @@ def _check_value(value: object, path: str, issues: list[DataModelIssue]) -> None
     elif isinstance(value, (list, tuple)):
         items = cast("list[object] | tuple[object, ...]", value)
         for i, item in enumerate(items):
-            _check_value(_builtins(item), f"{path}[{i}]", issues)
+            trail.append(i)
+            _check_value(_builtins(item), trail, issues)
+            trail.pop()
     elif isinstance(value, dict):
-        _check_map(cast("dict[object, object]", value), path, issues)
+        _check_map(cast("dict[object, object]", value), trail, issues)
     elif isinstance(value, (bytes, bytearray, memoryview)):
         issues.append((path, "raw bytes are not data-model JSON: wrap them in atlex.Bytes"))
     else:
         issues.append((path, f"{type(value).__name__} is not a data-model value"))
 
 
-def _check_map(value: dict[object, object], path: str, issues: list[DataModelIssue]) -> None:
+def _check_map(
+    value: dict[object, object], trail: list[str | int], issues: list[DataModelIssue]
+) -> None:
     if "$link" in value:
-        _check_link(value, path, issues)
+        _check_link(value, _path(trail), issues)
         return
     if "$bytes" in value:
-        _check_bytes(value, path, issues)
+        _check_bytes(value, _path(trail), issues)
         return
     if "$type" in value:
         type_ = value["$type"]
         if not isinstance(type_, str) or not type_:
-            issues.append((f"{path}.$type", "$type must be a non-empty string"))
+            issues.append((f"{_path(trail)}.$type", "$type must be a non-empty string"))
         elif type_ == "blob":
-            _check_blob(value, path, issues)
+            _check_blob(value, _path(trail), issues)
             return
     for key, item in value.items():
-        if not isinstance(key, str):
-            issues.append((path, f"map keys must be strings (got {_kind(key)} {key!r})"))
+        item_kind = type(item)
+        if type(key) is str and key != "__proto__":
+            if item_kind is str or item_kind is bool or item is None:
+                continue
+        elif not isinstance(key, str):
+            issues.append((_path(trail), f"map keys must be strings (got {_kind(key)} {key!r})"))
             continue
-        if key == "__proto__":
-            issues.append((path, "the key __proto__ is not allowed"))
+        elif key == "__proto__":
+            issues.append((_path(trail), "the key __proto__ is not allowed"))
             continue
-        _check_value(_builtins(item), _key_path(path, key), issues)
+        trail.append(key)
+        _check_value(_builtins(item), trail, issues)
+        trail.pop()
 
 
 def _check_link(value: dict[object, object], path: str, issues: list[DataModelIssue]) -> None:

@@ -62,8 +62,14 @@ def test_third_party_set_reports_its_rule_breaks_and_generates_the_rest(
     kinds = {
         "file path says": sum("file path says" in r for r in reports),
         "not a Lexicon type": sum("is not a Lexicon type" in r for r in reports),
+        "object without properties": sum("needs 'properties'" in r for r in reports),
     }
-    assert kinds == {"file path says": 5, "not a Lexicon type": 1}, reports
+    assert kinds == {
+        "file path says": 5,
+        "not a Lexicon type": 1,
+        "object without properties": 1,
+    }, reports
+    assert any("community.lexicon.preference.ai#globalScope: an object" in r for r in reports)
     assert any("social.grain.privateGallery#main: def of type 'space'" in r for r in reports)
     _check_importable(with_third_party)
     # third-party records embed upstream types

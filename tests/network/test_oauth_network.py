@@ -512,3 +512,61 @@ def test_async_sign_in_call_and_logout(oauth_pds: LonePds, account: Account) -> 
     anyio.run(main)
     assert [d.did for d in hooks.updated] == [account.did]
     assert [d.did for d in hooks.deleted] == [account.did]
+
+
+def test_cli_login_oauth_whoami_call_logout(
+    oauth_pds: LonePds, account: Account, tmp_path: Path
+) -> None:
+    """``atlex login --oauth HANDLE`` in a real process: the URL it prints is opened by the
+    test's "browser", the redirect comes back to the command on 127.0.0.1."""
+    with TxtServer() as dns:
+        dns.records[f"_atproto.{account.handle}"] = [f"did={account.did}"]
+        env = {
+            **os.environ,
+            "ATLEX_CONFIG_DIR": str(tmp_path / "config"),
+            "ATLEX_PLC_URL": oauth_pds.info.plc,
+            "ATLEX_DNS_SERVER": dns.address,
+            "ATLEX_OAUTH_ALLOW_HTTP": "1",
+        }
+        atlex = [sys.executable, "-m", "atlex.cli"]
+        login = subprocess.Popen(
+            [*atlex, "login", "--oauth", account.handle, "--no-browser"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert login.stderr is not None
+        url = ""
+        for line in login.stderr:
+            if line.startswith("http"):
+                url = line.strip()
+                break
+        assert url, "the command printed the sign-in URL"
+        back = sign_in_and_consent(url, account.handle, account.password)
+        httpx.get(back, timeout=30).raise_for_status()
+        out, err = login.communicate(timeout=60)
+        assert login.returncode == 0, err
+        assert f"logged in as {account.handle} ({account.did}) with OAuth" in out
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*atlex, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    stored = json.loads((tmp_path / "config" / "oauth-sessions.json").read_text())[account.did]
+    secrets = (stored["access_token"], stored["refresh_token"], stored["dpop_key"]["d"])
+    whoami = run("whoami", "--json")
+    assert whoami.returncode == 0, whoami.stderr
+    shown = json.loads(whoami.stdout)
+    assert (shown["did"], shown["handle"]) == (account.did, account.handle)
+    called = run("call", "com.atproto.server.getSession")
+    assert called.returncode == 0, called.stderr
+    assert account.did in called.stdout
+    logout = run("logout")
+    assert logout.returncode == 0, logout.stderr
+    assert json.loads((tmp_path / "config" / "oauth-sessions.json").read_text()) == {}
+    for result in (whoami, called, logout):
+        for secret in secrets:
+            assert secret not in result.stdout + result.stderr
+    assert run("whoami").returncode != 0  # logged out

@@ -7,9 +7,6 @@ Expiry is exercised two ways (real-network.md §6): a PDS whose access tokens li
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import threading
@@ -22,10 +19,11 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from _session_tokens import with_expired_access
 from refnet import LonePds, ReferenceNetwork
 from refnet_xrpc import XrpcCallError, call, poll
 
-from atlex._agent import XrpcRequest
+from atlex._agent import XrpcRequest, note_of
 from atlex.errors import XrpcAuthenticationError, XrpcError, XrpcFetchError, XrpcResponseError
 from atlex.session import (
     AsyncPasswordSession,
@@ -151,34 +149,6 @@ def session_cls(mode: str) -> Any:
 
 def http_for(mode: str, wire: Recording) -> Any:
     return sync_http(wire) if mode == "sync" else async_http(wire)
-
-
-def forge_expired_access(pds: ReferenceNetwork | LonePds, did: str) -> str:
-    """An access JWT signed with the PDS secret whose ``exp`` is in the past (§6 method 1)."""
-
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-    now = int(time.time())
-    header = b64(json.dumps({"typ": "at+jwt", "alg": "HS256"}).encode())
-    claims = {
-        "scope": "com.atproto.access",
-        "aud": pds.info.pds_did,
-        "sub": did,
-        "iat": now - 120,
-        "exp": now - 60,
-    }
-    payload = b64(json.dumps(claims).encode())
-    signature = hmac.new(
-        pds.info.jwt_secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256
-    ).digest()
-    return f"{header}.{payload}.{b64(signature)}"
-
-
-def with_expired_access(data: SessionData, pds: ReferenceNetwork | LonePds) -> SessionData:
-    return SessionData.from_dict(
-        {**data.to_dict(), "accessJwt": forge_expired_access(pds, data.did)}
-    )
 
 
 def wait_until_expired(pds: LonePds, token: str) -> None:
@@ -430,6 +400,8 @@ async def test_unreachable_during_refresh_keeps_the_session(
     assert response.status_code == 400 and response.json()["error"] == "ExpiredToken"
     (failure,) = recorder.update_failures
     assert isinstance(failure, XrpcFetchError)
+    note = note_of(response)  # what a client's error for this answer carries
+    assert note is not None and note.cause is failure
     assert recorder.deleted == [] and not session.destroyed and session.session is stale
 
     wire.down = set()  # the server is back

@@ -41,6 +41,7 @@ class _FakeHost(ThreadingHTTPServer):
 
     daemon_threads = False  # so server_close() joins every handler thread
     block_on_close = True
+    request_queue_size = 128  # 50 callers connect at once: the default backlog of 5 drops SYNs
 
     def __init__(self, role: str) -> None:
         super().__init__(("127.0.0.1", 0), _Relay)

@@ -5,6 +5,10 @@ It stands in for what the reference PDS cannot do (email 2FA, a DID document nam
 host, an entryway that goes away) and answers with the reference PDS's exact error bodies
 (real-network.md §5): an expired access token is 400 ExpiredToken, a revoked refresh token is
 400 ExpiredToken "Token has been revoked", a missing header is 401 AuthMissing.
+
+Refresh tokens rotate strictly, as on the upstream test server: refreshSession revokes the token
+it was given at once (the reference PDS lets a used one work for a grace period), so a session
+that loses the answer of a refresh it sent is over.
 """
 
 from __future__ import annotations
@@ -75,6 +79,10 @@ class FakeAtproto:
     """Called (on the request's thread) before answering a request with an expired token."""
     before_expired_answer_async: Callable[[], Awaitable[None]] | None = None
     """Awaited before answering a request with an expired token (async transport)."""
+    hold_answer: Callable[[httpx.Request, httpx.Response], object] | None = None
+    """Called with each request and its answer before the answer goes back. It may block (to
+    hold a request in flight) only when served over real sockets (``_real_server``), where it
+    runs on the serving thread."""
 
     calls: Counter[str] = field(default_factory=lambda: Counter[str]())
     seen: list[Seen] = field(default_factory=lambda: [])
@@ -132,6 +140,12 @@ class FakeAtproto:
         return _bearer(request) in self.expired and _host(request.url) == _host(self.pds)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        response = self._answer(request)
+        if self.hold_answer is not None:
+            self.hold_answer(request, response)
+        return response
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
         host = _host(request.url)
         nsid = request.url.path.removeprefix("/xrpc/")
         with self._lock:

@@ -185,11 +185,16 @@ async def test_replacing_the_whole_value_keeps_the_records_own_unknown_members(
     assert "embed" not in stored and "langs" not in stored
 
 
-async def test_a_bare_value_is_written_without_the_stored_json(mode: str, pds: FakePds) -> None:
+async def test_a_bare_value_keeps_what_it_was_read_with(mode: str, pds: FakePds) -> None:
     client = client_for(mode, pds)
     got = await _get(client)
     got.value.text = "bare"
-    await run(client.put(got.value, rkey=RKEY))  # the documented way to drop unknown members
+    await run(client.put(got.value, rkey=RKEY))  # the value itself carries its unknown members
+    stored = pds.value(POST, RKEY)
+    assert stored["text"] == "bare"
+    assert stored["futureTop"] == STORED["futureTop"]
+    rebuilt = post.Record(text="new", created_at=now())  # a new value carries nothing
+    await run(client.put(rebuilt, rkey=RKEY))
     assert "futureTop" not in pds.value(POST, RKEY)
 
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from _session_server import ENTRYWAY, PASSWORD, TWO_FACTOR_TOKEN, FakeAtproto
 
-from atlex._agent import XrpcRequest
+from atlex._agent import XrpcRequest, note_of
 from atlex.errors import (
     LexAuthFactorError,
     XrpcAuthenticationError,
@@ -324,7 +324,47 @@ async def test_a_one_shot_body_is_never_resent(h: Harness) -> None:
     assert response.status_code == 400 and response.json()["error"] == "ExpiredToken"
     assert h.server.calls["app.example.echo"] == 1
     assert h.server.calls["com.atproto.server.refreshSession"] == 1  # the session is still renewed
+    note = note_of(response)
+    assert note is not None and note.cause is None
+    assert "did not send this request again" in note.note
     assert (await h.echo(session)).status_code == 200
+
+
+# -- why a failed answer came back: the note the session attaches (the client's errors carry it)
+
+
+async def test_a_transient_refresh_failure_explains_the_failed_answer(h: Harness) -> None:
+    session = await h.login(identifier="alice.test")
+    h.server.expire_access_tokens()
+    h.server.entryway_down = True
+    response = await h.echo(session)
+    assert response.status_code == 400 and response.json()["error"] == "ExpiredToken"
+    note = note_of(response)
+    assert note is not None and note.cause is h.hooks.update_failures[0]
+    assert isinstance(note.cause, XrpcFetchError)
+    assert note.note.startswith(
+        f"the access token had expired and refreshing it failed: {note.cause}; "
+    )
+    assert "(com.atproto.server.refreshSession)" in note.note
+    assert note.note.endswith(
+        "the session keeps its old tokens and refreshes again on the next call"
+    )
+    h.server.entryway_down = False
+    assert note_of(await h.echo(session)) is None  # a plain success carries nothing
+
+
+async def test_a_definitive_refresh_failure_explains_the_failed_answer(h: Harness) -> None:
+    session = await h.login(identifier="alice.test")
+    h.server.expire_access_tokens()
+    h.server.revoke_refresh_tokens()
+    note = note_of(await h.echo(session))
+    assert note is not None and isinstance(note.cause, XrpcResponseError)
+    assert note.cause.message == "Token has been revoked"
+    assert note.note == (
+        "the access token had expired and refreshing it failed: ExpiredToken: Token has been "
+        "revoked (HTTP 400 from com.atproto.server.refreshSession); the server ended the "
+        "session (on_deleted ran): log in again"
+    )
 
 
 async def test_streamed_response_is_peeked_and_retried(h: Harness) -> None:
@@ -368,8 +408,16 @@ async def test_revoked_refresh_token_ends_the_session(h: Harness) -> None:
     for read in (lambda: session.session, lambda: session.did, lambda: session.handle):
         with pytest.raises(LoggedOutError, match="Logged out"):
             read()
-    with pytest.raises(LoggedOutError):
+    # refresh() rejects with the failure that ended the session, as upstream does (§1.8)
+    with pytest.raises(XrpcResponseError, match="Token has been revoked") as ended:
         await h.refresh(session)
+    assert ended.value is not cause and (ended.value.error, ended.value.status) == (
+        "ExpiredToken",
+        400,
+    )
+    assert ended.value.__notes__ == [
+        "the server ended this session earlier (on_deleted ran): log in again"
+    ]
     await h.logout(session)  # idempotent: nothing left to do
     assert len(h.hooks.deleted) == 1
     assert h.server.calls["com.atproto.server.deleteSession"] == 0

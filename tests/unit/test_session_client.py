@@ -77,3 +77,61 @@ def test_sync_session_is_refused_by_async_client_and_back(server: FakeAtproto) -
     asession = AsyncPasswordSession(session.session)
     with pytest.raises(TypeError, match="async agent"):
         Client(asession)  # type: ignore[arg-type]
+
+
+# -- a call that failed because the refresh failed says so ------------------------------------
+
+
+def test_a_call_whose_refresh_failed_says_why(server: FakeAtproto) -> None:
+    failures: list[XrpcError] = []
+    session = PasswordSession.login(
+        service=ENTRYWAY,
+        identifier="alice.test",
+        password=PASSWORD,
+        on_update_failure=lambda data, failure: failures.append(failure),
+        http_client=httpx.Client(transport=server.sync_transport()),
+    )
+    client = Client(session)
+    server.expire_access_tokens()
+    server.refresh_status = 503
+    with pytest.raises(XrpcResponseError) as info:
+        client.call("app.example.echo", {"message": "one"})
+    # upstream semantics: the server's own answer to the call ...
+    assert (info.value.error, info.value.message) == ("ExpiredToken", "Token has expired")
+    # ... which now tells what the session tried
+    (failure,) = failures
+    assert info.value.__cause__ is failure
+    assert isinstance(failure, XrpcResponseError) and failure.status == 503
+    assert info.value.__notes__ == [
+        "the access token had expired and refreshing it failed: UpstreamFailure: Upstream "
+        "service unreachable (HTTP 503 from com.atproto.server.refreshSession); the session "
+        "keeps its old tokens and refreshes again on the next call"
+    ]
+    with pytest.raises(XrpcResponseError) as streamed, client.stream("app.example.echo"):
+        pass  # a streamed query says the same
+    assert streamed.value.__cause__ is failures[1] and len(streamed.value.__notes__) == 1
+    server.refresh_status = None
+    assert client.call("app.example.echo", {"message": "two"})["message"] == "two"
+
+
+@pytest.mark.anyio
+async def test_an_async_call_whose_refresh_ended_the_session_says_why(server: FakeAtproto) -> None:
+    session = await AsyncPasswordSession.login(
+        service=ENTRYWAY,
+        identifier="alice.test",
+        password=PASSWORD,
+        http_client=httpx.AsyncClient(transport=server.async_transport()),
+    )
+    client = AsyncClient(session)
+    server.expire_access_tokens()
+    server.revoke_refresh_tokens()
+    with pytest.raises(XrpcResponseError, match="Token has expired") as info:
+        await client.call("app.example.echo", {"message": "one"})
+    cause = info.value.__cause__
+    assert isinstance(cause, XrpcResponseError) and cause.message == "Token has been revoked"
+    assert info.value.__notes__ == [
+        "the access token had expired and refreshing it failed: ExpiredToken: Token has been "
+        "revoked (HTTP 400 from com.atproto.server.refreshSession); the server ended the "
+        "session (on_deleted ran): log in again"
+    ]
+    assert session.destroyed

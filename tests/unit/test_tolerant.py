@@ -255,10 +255,21 @@ def test_non_string_tag_in_union_fails(mode: Mode) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_stray_main_suffix_is_a_different_type(mode: Mode) -> None:
-    """``x#main`` is not normalised to ``x`` (§2.6.4 caveat): it is an unknown member."""
+def test_explicit_main_suffix_names_the_same_type(mode: Mode) -> None:
+    """``x#main`` is ``x`` (the spec; the reference validator's ``refsContainType``)."""
     doc: dict[str, Any] = {"$type": "test.embed.external#main", "uri": "u", "title": "t"}
-    assert tolerant(mode, doc, embed.Images | embed.External) == doc
+    assert tolerant(mode, doc, embed.Images | embed.External) == embed.External(uri="u", title="t")
+    bad: dict[str, Any] = {"$type": "test.embed.external#main", "uri": 5, "title": "t"}
+    err = tolerant_error(mode, bad, embed.Images | embed.External)
+    assert err.path == "$.uri"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_type_with_two_hash_segments_is_malformed(mode: Mode) -> None:
+    doc: dict[str, Any] = {"$type": "com.example.x#main#main", "n": 1}
+    err = tolerant_error(mode, doc, embed.Images | embed.External)
+    assert err.path == "$.$type"
+    assert "malformed" in err.reason
 
 
 # --- strictness that must survive ------------------------------------------------------------

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from _fake_lex.harness import Harness, json_response, run
 
-from atlex import _client
+from atlex import _client_async, _client_state, _client_sync
 from atlex._retry import RetryPolicy, delay_from_headers, retry_delay
 from atlex.errors import XrpcFetchError, XrpcInternalError, XrpcResponseError
 
@@ -33,8 +33,8 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_async_sleep(seconds: float) -> None:
         seen.append(seconds)
 
-    monkeypatch.setattr(_client, "_sleep", seen.append)
-    monkeypatch.setattr(_client, "_async_sleep", fake_async_sleep)
+    monkeypatch.setattr(_client_sync, "_sleep", seen.append)
+    monkeypatch.setattr(_client_async, "_async_sleep", fake_async_sleep)
     return seen
 
 
@@ -160,4 +160,4 @@ def test_delay_from_headers() -> None:
 
 
 async def test_async_sleep_runs_under_anyio() -> None:
-    await _client._async_sleep(0)  # pyright: ignore[reportPrivateUsage]
+    await _client_state.async_sleep(0)

@@ -34,7 +34,7 @@ from atlex.errors import (
     IdentityUnreachableError,
     InvalidIdentifierError,
 )
-from atlex.identity import DidDocument, IdentityResolver, ResolverOptions
+from atlex.identity import DEFAULT_PLC_URL, DidDocument, IdentityResolver, ResolverOptions
 from atlex.identity._options import parse_nameserver
 from atlex.syntax import check_format
 from atlex_codegen.lexicons.cid import DagCborError, cid_for_data
@@ -53,7 +53,6 @@ __all__ = [
     "parse_lexicon_uri",
 ]
 
-DEFAULT_PLC_URL = "https://plc.directory"
 LEXICON_COLLECTION = "com.atproto.lexicon.schema"
 
 

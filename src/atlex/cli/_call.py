@@ -312,9 +312,10 @@ def _call(
 ) -> Any:
     from atlex import Client
     from atlex.cli._session import open_session
+    from atlex.oauth import OAuthSession
     from atlex.session import PasswordSession
 
-    session: PasswordSession | None = None
+    session: PasswordSession | OAuthSession | None = None
     try:
         if service is not None:
             client = Client(service, proxy=proxy)

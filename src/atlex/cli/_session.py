@@ -1,4 +1,5 @@
-"""``atlex login``, ``atlex whoami``, ``atlex logout``: a stored ``PasswordSession``.
+"""``atlex login``, ``atlex whoami``, ``atlex logout``: a stored ``PasswordSession`` (or, after
+``atlex login --oauth``, an ``OAuthSession``: see ``_oauth``).
 
 The session lives in ``session_store.SessionStore`` (mode 0600). Every command that uses it
 saves refreshed tokens back (``on_updated``) and forgets it when the server ended it
@@ -23,9 +24,11 @@ from atlex.cli._errors import (
     register_secrets,
     xrpc_failure,
 )
+from atlex.cli._oauth import DEFAULT_SCOPE, forget_current, has_current
 from atlex.cli._session_store import CONFIG_DIR_ENV, SessionStore, SessionStoreError
 
 if TYPE_CHECKING:
+    from atlex.oauth import OAuthSession
     from atlex.session import PasswordSession, SessionData
 
 __all__ = [
@@ -77,10 +80,15 @@ def _saver(store: SessionStore) -> Callable[[SessionData], None]:
     return save
 
 
-def open_session(store: SessionStore | None = None) -> PasswordSession:
-    """The stored session as a ``PasswordSession`` that keeps the file up to date."""
+def open_session(store: SessionStore | None = None) -> PasswordSession | OAuthSession:
+    """The stored session as a ``PasswordSession`` that keeps the file up to date, or the
+    current ``OAuthSession`` after ``atlex login --oauth``."""
     from atlex.session import PasswordSession
 
+    if store is None and has_current():
+        from atlex.cli._oauth import open_oauth_session
+
+        return open_oauth_session()
     store = store or _store()
     data = _load(store)
     return PasswordSession(
@@ -122,8 +130,53 @@ def _save_or_fail(store: SessionStore, data: SessionData) -> None:
     envvar=AUTH_FACTOR_ENV,
     help=f"The code the server emailed you, when it asks for one (env {AUTH_FACTOR_ENV}).",
 )
+@click.option(
+    "--oauth",
+    is_flag=True,
+    help="Sign in with OAuth in your browser instead of a password (the redirect comes back "
+    "to this command on 127.0.0.1).",
+)
+@click.option(
+    "--scope",
+    default=DEFAULT_SCOPE,
+    show_default=True,
+    help="With --oauth: the OAuth scopes to ask for.",
+)
+@click.option(
+    "--plc-url",
+    envvar="ATLEX_PLC_URL",
+    default="https://plc.directory",
+    show_default=True,
+    help="With --oauth: PLC directory for did:plc documents (env ATLEX_PLC_URL).",
+)
+@click.option(
+    "--dns-server",
+    "dns_servers",
+    multiple=True,
+    envvar="ATLEX_DNS_SERVER",
+    metavar="ADDR[:PORT]",
+    help="With --oauth: DNS server for handle lookups (env ATLEX_DNS_SERVER). Default: the "
+    "system's resolver.",
+)
+@click.option(
+    "--allow-http",
+    is_flag=True,
+    envvar="ATLEX_OAUTH_ALLOW_HTTP",
+    hidden=True,
+    help="With --oauth: accept http:// servers (a local development PDS only).",
+)
+@click.option("--no-browser", is_flag=True, help="With --oauth: only print the sign-in URL.")
 def login_command(
-    identifier: str | None, service: str, password_env: str, auth_factor_token: str | None
+    identifier: str | None,
+    service: str,
+    password_env: str,
+    auth_factor_token: str | None,
+    oauth: bool,
+    scope: str,
+    plc_url: str,
+    dns_servers: tuple[str, ...],
+    allow_http: bool,
+    no_browser: bool,
 ) -> None:
     """Log in with a handle (or DID, or email) and a password, and keep the session.
 
@@ -133,14 +186,21 @@ def login_command(
     (~/.config/atlex on Linux; $ATLEX_CONFIG_DIR overrides it), readable by you only.
     `atlex whoami`, `atlex call` and `atlex logout` use that session.
 
+    With --oauth you sign in in your browser instead (no password here); the OAuth session
+    is kept in oauth-sessions.json beside it.
+
     \b
     Examples:
       atlex login alice.bsky.social
+      atlex login --oauth alice.bsky.social
       ATLEX_PASSWORD=xxxx-xxxx-xxxx-xxxx atlex login alice.example.com --service https://pds.example.com
     """
     from atlex.errors import LexAuthFactorError
     from atlex.session import PasswordSession
 
+    if oauth:
+        _oauth_login(identifier, scope, plc_url, dns_servers, allow_http, not no_browser)
+        return
     if not identifier:
         identifier = str(click.prompt("Handle, DID or email")).strip()
     problem = identifier_problem(identifier)
@@ -183,8 +243,33 @@ def login_command(
         _save_or_fail(store, data)
     finally:
         session.close()
+    forget_current()  # the password session is the current one now
     click.echo(f"logged in as {data.handle} ({data.did}) on {data.service}")
     click.echo(f"session saved to {store.path}", err=True)
+
+
+def _oauth_login(
+    identifier: str | None,
+    scope: str,
+    plc_url: str,
+    dns_servers: tuple[str, ...],
+    allow_http: bool,
+    open_browser: bool,
+) -> None:
+    from atlex.cli._oauth import oauth_login
+
+    if not identifier:
+        identifier = str(click.prompt("Handle or DID")).strip()
+    session = oauth_login(
+        identifier,
+        scope=scope,
+        plc_url=plc_url,
+        dns_servers=dns_servers,
+        allow_http=allow_http,
+        open_browser=open_browser,
+    )
+    _store().remove()  # the OAuth session is the current one now
+    click.echo(f"logged in as {identifier} ({session.did}) with OAuth, scope {session.scope}")
 
 
 def identifier_problem(identifier: str) -> str | None:
@@ -218,6 +303,7 @@ def _login_failure(exc: Exception, service: str) -> CliError:
 def whoami_command(as_json: bool) -> None:
     """Show the logged-in account, as the server sees it (refreshing the session if needed)."""
     from atlex import Client
+    from atlex.session import SessionData as SessionDataType
     from atlex.session import extract_pds_endpoint
 
     session = open_session()  # not `with`: leaving that block would log out
@@ -229,12 +315,21 @@ def whoami_command(as_json: bool) -> None:
     finally:
         session.close()
     info = cast("dict[str, Any]", answer) if isinstance(answer, dict) else {}
-    shown: dict[str, Any] = {
-        "handle": info.get("handle", data.handle),
-        "did": info.get("did", data.did),
-        "service": data.service,
-        "pds": extract_pds_endpoint(data.did_doc) or data.service,
-    }
+    if isinstance(data, SessionDataType):
+        shown: dict[str, Any] = {
+            "handle": info.get("handle", data.handle),
+            "did": info.get("did", data.did),
+            "service": data.service,
+            "pds": extract_pds_endpoint(data.did_doc) or data.service,
+        }
+    else:  # OAuth
+        shown = {
+            "handle": info.get("handle"),
+            "did": info.get("did", data.did),
+            "service": data.issuer,
+            "pds": data.pds,
+            "oauth": data.scope,
+        }
     for key in ("email", "emailConfirmed", "active", "status"):
         if key in info:
             shown[key] = info[key]
@@ -258,6 +353,9 @@ def _text(value: object) -> str:
 )
 def logout_command(local: bool) -> None:
     """End the session on the server and forget it here."""
+    if has_current():
+        _oauth_logout(local)
+        return
     store = _store()
     if local:
         removed = store.remove()
@@ -285,3 +383,24 @@ def logout_command(local: bool) -> None:
         session.close()
     store.remove()
     click.echo(f"logged out {data.handle}")
+
+
+def _oauth_logout(local: bool) -> None:
+    from atlex.cli._oauth import open_oauth_session
+
+    if local:
+        forget_current()
+        click.echo("forgot the current OAuth session")
+        return
+    session = open_oauth_session()
+    did = session.did
+    try:
+        session.logout()  # revokes the tokens and removes them from the store
+    except Exception as exc:
+        failure = xrpc_failure(exc, "logout")
+        failure.hint = (
+            "retry when the server is reachable, or `atlex logout --local` to only forget it here"
+        )
+        raise failure from None
+    forget_current()
+    click.echo(f"logged out {did} (OAuth tokens revoked)")

@@ -332,6 +332,9 @@ class AsyncOAuthSession:
         when the server could not be reached."""
         await drive(self._core.logout(), self._http, self._hooks)
 
+    async def aclose(self) -> None:
+        """Nothing to release: the :class:`AsyncOAuthClient` owns the HTTP client."""
+
     async def __aenter__(self) -> AsyncOAuthSession:
         return self
 

@@ -53,7 +53,9 @@ class OAuthCore(ChainCore[S, OAuthSessionData]):
     def stale(self, data: OAuthSessionData) -> bool:
         return data.expires_soon()
 
-    def refresh_op(self, data: OAuthSessionData) -> Flow[OAuthSessionData]:
+    def refresh_op(
+        self, data: OAuthSessionData, reasons: list[XrpcError]
+    ) -> Flow[OAuthSessionData]:
         try:
             fresh = yield from refresh_tokens(self.config, self.server, data)
         except OAuthResponseError as exc:
@@ -62,10 +64,13 @@ class OAuthCore(ChainCore[S, OAuthSessionData]):
                 yield Hook("on_deleted", (data,))
                 self.data = None
                 raise
+            reasons.append(exc)
             yield Hook("on_update_failure", (data, exc))
             return data
         except httpx.HTTPError as exc:
-            yield Hook("on_update_failure", (data, XrpcFetchError(exc)))
+            failure = XrpcFetchError(exc)
+            reasons.append(failure)
+            yield Hook("on_update_failure", (data, failure))
             return data
         # the rotated refresh token is stored before anything uses it
         yield Hook("store_set", (fresh.did, fresh))

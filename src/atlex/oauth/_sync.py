@@ -313,6 +313,10 @@ class OAuthSession:
         when the server could not be reached."""
         drive(self._core.logout(), self._http, self._hooks)
 
+    def close(self) -> None:
+        """Nothing to release: the :class:`OAuthClient` owns the HTTP client (API parity with
+        ``PasswordSession.close``)."""
+
     def __enter__(self) -> OAuthSession:
         return self
 

@@ -4,8 +4,9 @@ The twin of ``_sync``; the logic both run lives once in ``_machine``."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -63,8 +64,14 @@ class AsyncPasswordSession:
     * ``on_delete_failure(data, failure)`` when logout could not reach the server.
 
     Hooks may be coroutine functions (awaited) and must not raise. New requests wait while a
-    refresh, a logout or a hook runs. A refresh or logout, once begun, runs to its end even if
-    the task that started it is cancelled (as the upstream promise chain does).
+    refresh, a logout or a hook runs.
+
+    Runs on asyncio and on trio (through anyio). A refresh or logout, once begun, runs to its end
+    with its hook even if the task that started it is cancelled, as the upstream promise chain
+    does: by ``Task.cancel()``, ``asyncio.timeout``, ``asyncio.wait_for`` or a cancel scope.
+    On asyncio it runs as a task of its own and the cancelled caller stops waiting at once; on
+    trio it runs in a shielded scope and the caller's cancellation lands when it has ended.
+    Either way the new tokens are kept, the hook runs once, and other callers share the result.
     """
 
     def __init__(
@@ -194,8 +201,8 @@ class AsyncPasswordSession:
                 http_client=http,
             )
             session._owns_http = http_client is None
-            if hooks[0] is not None:
-                await _call_hook(hooks[0], (data,))
+            if hooks[0] is not None:  # the server has the session: let the hook save it
+                await run_to_end(_call_hook(hooks[0], (data,)))
         except BaseException:
             if http_client is None:
                 await http.aclose()
@@ -296,7 +303,9 @@ class AsyncPasswordSession:
 
     async def refresh(self) -> SessionData:
         """Refresh now (queued behind any refresh or logout in progress); returns the new data,
-        or the old data after a transient failure. Raises when the server ended the session."""
+        or the old data after a transient failure. Raises the failure when the server ended the
+        session (by this refresh or an earlier one, as upstream), :class:`LoggedOutError` after
+        a logout."""
         return await drive(self._core.refresh(), self._http, self._hooks)
 
     async def logout(self) -> None:
@@ -307,9 +316,14 @@ class AsyncPasswordSession:
         await drive(self._core.logout(), self._http, self._hooks)
 
     async def aclose(self) -> None:
-        """Close the httpx client the session created (a client passed in stays open)."""
+        """Close the httpx client the session created (a client passed in stays open), once any
+        refresh or logout in progress has ended; cancelling this does not stop that."""
         if self._owns_http:
-            await self._http.aclose()
+            await run_to_end(self._close_when_settled())
+
+    async def _close_when_settled(self) -> None:
+        await drive(self._core.settled(), self._http, self._hooks)
+        await self._http.aclose()
 
     async def __aenter__(self) -> AsyncPasswordSession:
         return self
@@ -363,10 +377,46 @@ async def drive(
                     await signal.wait()
             elif isinstance(effect, Shielded):  # pyright: ignore[reportUnnecessaryIsInstance]
                 # a refresh/logout, once begun, finishes even if this task is cancelled
-                with anyio.CancelScope(shield=True):
-                    value = await drive(effect.flow, http, hooks)
+                value = await run_to_end(drive(effect.flow, http, hooks))
         except BaseException as exc:
             error = exc
+
+
+_RUNNING: set[asyncio.Task[Any]] = set()
+"""Critical sections whose caller was cancelled: asyncio keeps only weak references to tasks."""
+
+
+async def run_to_end(work: Coroutine[Any, Any, T]) -> T:
+    """Await ``work`` such that cancelling the caller cannot interrupt it.
+
+    On asyncio ``work`` runs as a task of its own, awaited through :func:`asyncio.shield`: a
+    cancelled caller (``Task.cancel()``, ``asyncio.timeout``, ``wait_for``, an anyio scope)
+    stops waiting at once while ``work`` goes on. An anyio shielded scope would not do: asyncio
+    delivers ``Task.cancel()`` through it. Trio cancels only through scopes, which a shielded
+    scope holds off (the caller then sees its cancellation once ``work`` ends).
+    """
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:  # not asyncio (trio)
+        loop = None
+    if loop is None:
+        return await _shielded(work)
+    task = loop.create_task(work)
+    _RUNNING.add(task)
+    task.add_done_callback(_finished)
+    return await asyncio.shield(task)
+
+
+async def _shielded(work: Coroutine[Any, Any, T]) -> T:
+    with anyio.CancelScope(shield=True):
+        return await work
+    raise AssertionError("unreachable: a shielded scope is never cancelled")  # for pyright
+
+
+def _finished(task: asyncio.Task[Any]) -> None:
+    _RUNNING.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it once a cancelled caller left
 
 
 async def _send(http: httpx.AsyncClient, call: HttpCall) -> httpx.Response:

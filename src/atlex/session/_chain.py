@@ -17,6 +17,7 @@ and recognise an expired credential.
 
 from __future__ import annotations
 
+import copy
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator
@@ -25,7 +26,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import httpx
 
-from atlex._agent import XrpcRequest
+from atlex._agent import AnswerNote, XrpcRequest, add_note, explained
 from atlex.errors import XrpcError, XrpcInternalError
 from atlex.session import _wire
 
@@ -144,16 +145,20 @@ S = TypeVar("S", bound=Signal)
 class Ticket(Generic[S, D]):
     """One link of the chain: the session state after a refresh or logout (or the initial one)."""
 
-    __slots__ = ("data", "done", "error", "signal")
+    __slots__ = ("data", "done", "error", "failure", "signal")
 
     def __init__(self, signal: S | None, data: D | None = None) -> None:
         self.signal = signal
         self.done = data is not None
         self.data = data
         self.error: BaseException | None = None
+        self.failure: XrpcError | None = None
+        """Why this ticket's refresh kept the old data (a transient failure), if it did."""
 
-    def settle(self, data: D | None, error: BaseException | None) -> None:
-        self.data, self.error, self.done = data, error, True
+    def settle(
+        self, data: D | None, error: BaseException | None, failure: XrpcError | None = None
+    ) -> None:
+        self.data, self.error, self.failure, self.done = data, error, failure, True
         if self.signal is not None:
             self.signal.set()
 
@@ -170,8 +175,9 @@ class ChainCore(ABC, Generic[S, D]):
     # -- what a concrete session says -----------------------------------------------------------
 
     @abstractmethod
-    def refresh_op(self, data: D) -> Flow[D]:
-        """One refresh round; returns the new data (or ``data`` after a transient failure)."""
+    def refresh_op(self, data: D, reasons: list[XrpcError]) -> Flow[D]:
+        """One refresh round; returns the new data, or ``data`` after a transient failure
+        (appended to ``reasons``: it explains the failed call that triggered the refresh)."""
 
     @abstractmethod
     def logout_op(self, data: D, reasons: list[XrpcError]) -> Flow[D]:
@@ -228,9 +234,14 @@ class ChainCore(ABC, Generic[S, D]):
         raise error
 
     def chained(
-        self, prev: Ticket[S, D], ticket: Ticket[S, D], op: Callable[[D], Flow[D]]
+        self,
+        prev: Ticket[S, D],
+        ticket: Ticket[S, D],
+        op: Callable[[D], Flow[D]],
+        reasons: list[XrpcError] | None = None,
     ) -> Flow[None]:
-        """Run ``op`` on the previous state once it settled, and settle ``ticket`` with the result.
+        """Run ``op`` on the previous state once it settled, and settle ``ticket`` with the result
+        (and the first of the ``reasons`` ``op`` appended, if any).
 
         A failed previous state passes straight through without running ``op`` (``.then``).
         """
@@ -249,14 +260,28 @@ class ChainCore(ABC, Generic[S, D]):
             else:
                 ticket.settle(None, LoggedOutError())
             raise
-        ticket.settle(data, None)
+        ticket.settle(data, None, reasons[0] if reasons else None)
+
+    def chained_refresh(self, prev: Ticket[S, D], ticket: Ticket[S, D]) -> Flow[None]:
+        """:meth:`chained` for a refresh: its transient failure is kept on ``ticket``."""
+        reasons: list[XrpcError] = []
+        return self.chained(prev, ticket, lambda data: self.refresh_op(data, reasons), reasons)
 
     def refresh(self) -> Flow[D]:
-        """``refresh()``: always queue one more refresh; raise its failure if definitive."""
+        """``refresh()``: always queue one more refresh; raise its failure if definitive.
+
+        On a session the server ended, raise the failure that ended it, as upstream's rejected
+        chain does (a copy each time, so tracebacks do not pile up on one shared object).
+        """
         prev, ticket = self.enqueue()
-        yield Shielded(self.chained(prev, ticket, self.refresh_op))
-        if prev.error is None and ticket.error is not None:
-            raise ticket.error  # this refresh's own failure (or its hook's), raised once
+        yield Shielded(self.chained_refresh(prev, ticket))
+        error = ticket.error
+        if prev.error is None and error is not None:
+            raise error  # this refresh's own failure (or its hook's), raised once
+        ended_by_server = isinstance(error, XrpcError) and not isinstance(error, LoggedOutError)
+        if self.data is None and ended_by_server:
+            assert isinstance(error, XrpcError)
+            raise ended_earlier(error)
         return self.outcome(ticket)
 
     def logout(self) -> Flow[None]:
@@ -268,12 +293,21 @@ class ChainCore(ABC, Generic[S, D]):
         if ticket.error is None and reasons:
             raise reasons[0]
 
+    def settled(self) -> Flow[None]:
+        """Wait until every refresh and logout queued so far has ended."""
+        tail = self.tail
+        while True:
+            yield WaitSettled(tail)
+            if self.tail is tail:
+                return
+            tail = self.tail
+
     def shared_refresh(self, seen: Ticket[S, D]) -> Flow[Ticket[S, D]]:
         """Refresh once for everyone who saw ``seen``: start it, or join the one already queued."""
         queued = self.enqueue_unless_moved(seen)
         if isinstance(queued, tuple):
             prev, ticket = queued
-            yield Shielded(self.chained(prev, ticket, self.refresh_op))
+            yield Shielded(self.chained_refresh(prev, ticket))
         else:
             ticket = queued
             yield WaitSettled(ticket)
@@ -293,10 +327,51 @@ class ChainCore(ABC, Generic[S, D]):
         if not (yield from self.needs_refresh(first)):
             return first
         ticket = yield from self.shared_refresh(seen)
+        # the failed answer goes back as it is (upstream); the note says why it was not retried
         if ticket.error is not None or ticket.data is None:
-            return first  # the failure already went through the hooks
+            return explained(first, ended_note(ticket.error))  # hooks already ran
         fresh = ticket.data
-        if self.same_credentials(data, fresh) or not request.replayable:
-            return first  # a transient refresh failure kept the old token / a one-shot body
+        if self.same_credentials(data, fresh):  # a transient refresh failure kept the old token
+            return explained(first, failed_refresh_note(ticket.failure))
+        if not request.replayable:
+            return explained(first, AnswerNote(_NOT_RESENT))
         yield Close(first)
         return (yield from self.authorised_send(fresh, request))
+
+
+# -- why a failed answer was not retried ------------------------------------------------------
+
+_NOT_RESENT = (
+    "the access token had expired; the session refreshed it but did not send this request "
+    "again, because its body could be read only once: send it again"
+)
+
+
+def failed_refresh_note(failure: XrpcError | None) -> AnswerNote:
+    """The refresh this answer triggered failed transiently; the session kept its old tokens."""
+    why = f": {failure}" if failure is not None else ""
+    return AnswerNote(
+        "the access token had expired and refreshing it failed"
+        f"{why}; the session keeps its old tokens and refreshes again on the next call",
+        failure,
+    )
+
+
+def ended_note(error: BaseException | None) -> AnswerNote:
+    """The refresh this answer triggered found the session ended (or a hook failed)."""
+    if isinstance(error, LoggedOutError):
+        return AnswerNote("the session was logged out while this request was in flight", error)
+    if isinstance(error, XrpcError):
+        return AnswerNote(
+            f"the access token had expired and refreshing it failed: {error}; the server ended "
+            "the session (on_deleted ran): log in again",
+            error,
+        )
+    return AnswerNote("the access token had expired and the session could not refresh it", error)
+
+
+def ended_earlier(failure: XrpcError) -> XrpcError:
+    """A fresh copy of the refresh failure that ended the session, saying so."""
+    again = copy.copy(failure)
+    add_note(again, "the server ended this session earlier (on_deleted ran): log in again")
+    return again

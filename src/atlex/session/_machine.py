@@ -60,7 +60,7 @@ class SessionCore(ChainCore[S, SessionData]):
             )
         super().__init__(data, make_signal)
 
-    def refresh_op(self, data: SessionData) -> Flow[SessionData]:
+    def refresh_op(self, data: SessionData, reasons: list[XrpcError]) -> Flow[SessionData]:
         """One refreshSession round on the entryway (§1.8)."""
         call = _wire.bearer_call("POST", data.service, _wire.REFRESH_SESSION, data.refresh_jwt)
         answer = yield from _auth_call(call, _wire.REFRESH_SESSION)
@@ -78,6 +78,7 @@ class SessionCore(ChainCore[S, SessionData]):
                 yield Hook("on_deleted", (data,))
                 self.data = None
                 raise outcome
+            reasons.append(outcome)
             yield Hook("on_update_failure", (data, outcome))
             return data
         fresh = outcome

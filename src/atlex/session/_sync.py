@@ -285,7 +285,9 @@ class PasswordSession:
 
     def refresh(self) -> SessionData:
         """Refresh now (queued behind any refresh or logout in progress); returns the new data,
-        or the old data after a transient failure. Raises when the server ended the session."""
+        or the old data after a transient failure. Raises the failure when the server ended the
+        session (by this refresh or an earlier one, as upstream), :class:`LoggedOutError` after
+        a logout."""
         return drive(self._core.refresh(), self._http, self._hooks)
 
     def logout(self) -> None:

@@ -1,0 +1,176 @@
+"""Objects ↔ JSON without losing what the local lexicons do not know.
+
+Generated structs only hold the fields their lexicon defines. To write back exactly what was
+read, :func:`keep` compares a decoded object with the JSON it came from and attaches a
+:class:`~atlex._datatypes.Kept` (unknown members, ``$type`` as read) to the objects whose class
+alone would re-encode differently; :func:`to_json` writes objects back, merging what they kept.
+
+``$type`` rules (lexicon-mapping §1.4): written on records and on union members at union
+positions (a union field, a list of one, an ``unknown`` value, the top level); omitted on objects
+reached through a plain ``ref`` unless it was read with one (presence there is kept as read);
+the spelling as read (``nsid#main``) is kept too.
+
+Used by ``atlex.decode`` / ``atlex.convert`` / ``atlex.encode``, request bodies and the record
+helpers (:mod:`atlex._record_data`): one mechanism for every writer.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+from typing import Any, Union, cast, get_args, get_origin
+
+import msgspec
+from msgspec import UNSET
+
+from atlex._datatypes import SINGLE, Blob, Bytes, CidLink, Kept
+from atlex._model import KEPT_FIELD, LexObject
+
+__all__ = ["encode_json", "keep", "to_json"]
+
+
+class _Plan:
+    """Per class: fields as (attribute, wire name, values sit at union positions)."""
+
+    __slots__ = ("fields", "known", "record", "tag", "tag_field")
+
+    def __init__(self, cls: type[LexObject]) -> None:
+        config = cls.__struct_config__
+        self.tag: str | None = config.tag if isinstance(config.tag, str) else None
+        self.tag_field: str = config.tag_field or "$type"
+        self.record = self.tag is not None and isinstance(getattr(cls, "LEX_KEY", None), str)
+        fields: list[tuple[str, str, bool]] = []
+        known: set[str] = set()
+        for info in msgspec.structs.fields(cls):
+            if info.name == KEPT_FIELD:
+                continue
+            union = (cls, info.name) in SINGLE or _union_position(info.type)
+            fields.append((info.name, info.encode_name, union))
+            known.add(info.encode_name)
+        if self.tag is not None:
+            known.add(self.tag_field)
+        self.fields = tuple(fields)
+        self.known = frozenset(known)
+
+
+def _union_position(tp: Any) -> bool:
+    """Whether objects in a field of this annotation sit at a union position."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        structs = sum(1 for a in args if isinstance(a, type) and issubclass(a, msgspec.Struct))
+        if structs >= 2:
+            return True
+        return any(_union_position(a) for a in args)
+    if origin is list:
+        return any(_union_position(a) for a in get_args(tp))
+    return origin is dict or tp is Any  # `unknown`: whatever sits there describes itself
+
+
+_plans: dict[type[Any], _Plan] = {}
+
+
+def _plan(cls: type[LexObject]) -> _Plan:
+    plan = _plans.get(cls)
+    if plan is None:
+        plan = _plans.setdefault(cls, _Plan(cls))
+    return plan
+
+
+# --- reading: remember what the class alone would not write back ---
+
+
+def keep(value: Any, raw: Any, union: bool = True) -> None:
+    """Attach to every object inside ``value`` what its JSON ``raw`` carried beyond the class.
+
+    ``value`` was decoded or converted from ``raw``; ``union`` says whether ``value`` sits at a
+    union position (the top level does).
+    """
+    if isinstance(value, LexObject):
+        if type(raw) is dict:
+            _keep_object(value, cast(dict[str, Any], raw), union)
+    elif type(value) is list and type(raw) is list:
+        for item, raw_item in zip(cast(list[Any], value), cast(list[Any], raw), strict=False):
+            keep(item, raw_item, union)
+
+
+def _keep_object(obj: LexObject, raw: dict[str, Any], union: bool) -> None:
+    plan = _plan(type(obj))
+    known = plan.known
+    members = {k: v for k, v in raw.items() if k not in known}
+    kept: Kept | None = None
+    if plan.tag is not None:
+        read = raw.get(plan.tag_field)
+        as_read = read if isinstance(read, str) else None
+        if union or plan.record:  # always written: remember only a different spelling
+            if members or (as_read is not None and as_read != plan.tag):
+                kept = Kept(members, as_read)
+        elif members or as_read is not None:  # a plain ref: presence as read
+            kept = Kept(members, as_read)
+    elif members:
+        kept = Kept(members, None)
+    setattr(obj, KEPT_FIELD, UNSET if kept is None else kept)
+    for attr, wire, field_union in plan.fields:
+        if wire in raw:
+            keep(getattr(obj, attr), raw[wire], field_union)
+
+
+# --- writing ---
+
+
+def to_json(value: Any, union: bool = True) -> Any:
+    """``value`` (generated objects, dicts, lists, scalars) as JSON-shaped builtins."""
+    if isinstance(value, LexObject):
+        return _object_json(value, union)
+    kind = cast("type[Any]", type(value))
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return [to_json(item, union) for item in cast(list[Any], value)]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in cast(dict[str, Any], value).items()}
+    if isinstance(value, (Blob, Bytes, CidLink)):
+        return msgspec.to_builtins(value)
+    return value  # msgspec reports what it cannot encode
+
+
+def _object_json(obj: LexObject, union: bool) -> dict[str, Any]:
+    plan = _plan(type(obj))
+    kept = getattr(obj, KEPT_FIELD)
+    out: dict[str, Any] = {}
+    if plan.tag is not None:
+        written = kept.type if isinstance(kept, Kept) else None
+        if written is None and (union or plan.record):
+            written = plan.tag  # records and union members at union positions always have one
+        if written is not None:
+            out[plan.tag_field] = written
+    for attr, wire, field_union in plan.fields:
+        item = getattr(obj, attr)
+        if item is UNSET:
+            continue
+        kind = cast("type[Any]", type(item))
+        out[wire] = (
+            item if kind is str or kind is int or kind is bool else to_json(item, field_union)
+        )
+    if isinstance(kept, Kept):
+        for key, item in kept.members.items():
+            out.setdefault(key, item)
+    elif kept is not UNSET:  # a stray "$atlex:kept" member in input that was not kept
+        out.setdefault("$atlex:kept", kept)
+    return out
+
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def encode_json(value: Any) -> bytes:
+    """JSON bytes of ``value`` (see :func:`to_json`).
+
+    Strings holding unpaired UTF-16 surrogates (legal in JSON escapes, which atlex accepts on
+    read like the reference) are written as ``\\uXXXX`` escapes.
+    """
+    data = to_json(value)
+    try:
+        return _ENCODER.encode(data)
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
