@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from msgspec import UNSET, UnsetType
 
+from atlex._actions import AsyncActions
 from atlex._agent import AsyncAgent, XrpcRequest, note_of
 from atlex._client_state import ClientState, check_agent
 from atlex._client_state import async_sleep as _async_sleep
@@ -61,7 +62,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R", bound=LexObject)
 
 
-class AsyncClient(ClientState, AsyncNode):
+class AsyncClient(ClientState, AsyncNode, AsyncActions):
     """An XRPC client over an agent (or a service URL, unauthenticated); ``AsyncClient`` is
     the same with ``await`` on every call (``async with`` / ``async for`` where it applies).
 

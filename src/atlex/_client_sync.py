@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from msgspec import UNSET, UnsetType
 
+from atlex._actions import SyncActions
 from atlex._agent import Agent, XrpcRequest, note_of
 from atlex._client_state import ClientState, check_agent
 from atlex._client_state import sleep as _sleep
@@ -63,7 +64,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R", bound=LexObject)
 
 
-class Client(ClientState, SyncNode):
+class Client(ClientState, SyncNode, SyncActions):
     """An XRPC client over an agent (or a service URL, unauthenticated); ``AsyncClient`` is
     the same with ``await`` on every call (``async with`` / ``async for`` where it applies).
 
