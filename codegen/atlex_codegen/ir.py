@@ -11,12 +11,35 @@ from typing import Literal, TypeAlias
 # ---- type expressions ------------------------------------------------------------------------
 
 
+# string formats: aliases of str in the runtime (atlex._formats), so signatures say what is meant
+FormatAlias: TypeAlias = Literal[
+    "AtIdentifier", "AtUri", "Cid", "Datetime", "Did", "Handle", "Language", "Nsid", "RecordKey",
+    "Tid", "Uri",
+]  # fmt: skip
+FORMAT_ALIASES: dict[str, FormatAlias] = {
+    "at-identifier": "AtIdentifier",
+    "at-uri": "AtUri",
+    "cid": "Cid",
+    "datetime": "Datetime",
+    "did": "Did",
+    "handle": "Handle",
+    "language": "Language",
+    "nsid": "Nsid",
+    "record-key": "RecordKey",
+    "tid": "Tid",
+    "uri": "Uri",
+}
+
+
 @dataclass(frozen=True)
 class TScalar:
     """A builtin or runtime type: ``str``, ``int``, ``bool``, ``bytes``, ``dict`` (lexicon
     ``unknown`` and empty unions), ``Bytes``, ``CidLink``, ``Blob``, ``LexObject``."""
 
-    name: Literal["str", "int", "bool", "bytes", "dict", "Bytes", "CidLink", "Blob", "LexObject"]
+    name: (
+        Literal["str", "int", "bool", "bytes", "dict", "Bytes", "CidLink", "Blob", "LexObject"]
+        | FormatAlias
+    )
 
 
 @dataclass(frozen=True)

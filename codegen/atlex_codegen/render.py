@@ -34,6 +34,7 @@ _SCALARS = {
     "CidLink": "_rt.CidLink",
     "Blob": "_rt.Blob",
     "LexObject": "_rt.LexObject",
+    **{alias: f"_rt.{alias}" for alias in ir.FORMAT_ALIASES.values()},
 }
 # builtins are only ever named through these aliases: a field called `list` or `str` cannot
 # shadow them inside a class body

@@ -4,6 +4,19 @@ A stable facade: generated code refers to these names only, so the runtime can m
 around without regenerating. Import-light on purpose (no httpx).
 """
 
+from atlex._formats import (
+    AtIdentifier,
+    AtUri,
+    Cid,
+    Datetime,
+    Did,
+    Handle,
+    Language,
+    Nsid,
+    RecordKey,
+    Tid,
+    Uri,
+)
 from atlex._model import (
     CLOSED,
     SINGLE,
@@ -21,11 +34,22 @@ from atlex._model import (
 __all__ = [
     "CLOSED",
     "SINGLE",
+    "AtIdentifier",
+    "AtUri",
     "Blob",
     "Bytes",
+    "Cid",
     "CidLink",
+    "Datetime",
+    "Did",
+    "Handle",
+    "Language",
     "LexObject",
+    "Nsid",
+    "RecordKey",
+    "Tid",
     "UnknownMember",
+    "Uri",
     "lazy_module",
     "register_closed",
     "register_rules",

@@ -83,6 +83,8 @@ class TypeContext:
                 return ir.TLiteral(tuple(dict.fromkeys(sch.enum)))
             if not isinstance(sch.known_values, UnsetType) and sch.known_values:
                 return ir.TLiteral(tuple(dict.fromkeys(sch.known_values)), open=True)
+            if isinstance(sch.format, str) and sch.format in ir.FORMAT_ALIASES:
+                return ir.TScalar(ir.FORMAT_ALIASES[sch.format])
             return ir.TScalar("str")
         if isinstance(sch, s.BytesSchema):
             return ir.TScalar("Bytes")
