@@ -3,6 +3,10 @@
 Python decides every string here (annotations, literals, docstrings, imports); the templates
 only lay them out. Text from lexicons reaches output only as ``repr`` literals or escaped
 docstrings, and names only after naming.py sanitised them.
+
+One job, hence one module over 400 lines: the text of every generated file kind (types,
+namespaces, client, package inits) comes from the same few helpers (``type_text``,
+``docstring``, ``_import_block``).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ are shared and so say "the client".
 Both clients are thin drivers of the sans-I/O core in :mod:`atlex._xrpc`: they hand its requests
 to the agent, feed the answers back and sleep when it asks. Child namespaces and generated type
 modules are imported on first use only, so constructing a client stays cheap. Settings live in
-:mod:`atlex._client_state`, the namespace tree in :mod:`atlex._nodes`.
+:mod:`atlex._client_state`, the namespace tree in :mod:`atlex._nodes`. One job (the client
+class) in a little over 400 lines, most of them the record helpers' signatures and docs.
 """
 
 from __future__ import annotations
