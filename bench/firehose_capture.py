@@ -7,7 +7,8 @@ the PDS's ``com.atproto.sync.subscribeRepos`` from cursor 0 and keeps every bina
 exactly as received (length-prefixed, in order).
 
 Everything is written through raw XRPC (``refnet_xrpc``) and a bare websocket, independent of
-atlex.
+atlex; only the accounts' signing keys (kept beside the frames, for the verified figure) are
+read from their DID documents with ``atlex.identity``.
 
     python -m bench.firehose_capture --out .cache/bench/firehose.frames --commits 3000
 """
@@ -191,11 +192,13 @@ def _signing_key(plc: str, did: str) -> str:
     """The account's signing key as a ``did:key`` (from its DID document on the PLC)."""
     import httpx
 
-    document = httpx.get(f"{plc}/{did}", timeout=30).json()
-    for method in document.get("verificationMethod", []):
-        if str(method.get("id", "")).endswith("#atproto"):
-            return "did:key:" + str(method["publicKeyMultibase"])
-    raise RuntimeError(f"no #atproto key in the DID document of {did}")
+    from atlex.identity import DidDocument  # reads the legacy and the Multikey forms alike
+
+    document = DidDocument.parse(did, httpx.get(f"{plc}/{did}", timeout=30).content)
+    key = document.signing_key
+    if key is None:
+        raise RuntimeError(f"no #atproto key in the DID document of {did}")
+    return key.did_key
 
 
 def capture(commits: int) -> tuple[list[bytes], dict[str, str]]:

@@ -36,6 +36,7 @@ RENAMES = {
     "AsyncAgent": "Agent",
     "AsyncServiceAgent": "ServiceAgent",
     "AsyncNode": "SyncNode",
+    "AsyncActions": "SyncActions",
     "AsyncBaseTransport": "BaseTransport",
     "AsyncIterator": "Iterator",
     "AsyncIterable": "Iterable",

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from atlex_codegen import ir
+from atlex_codegen import schema as s
 from atlex_codegen.load import Catalog
-from atlex_codegen.lower import lower
+from atlex_codegen.lower.layout import namespace_class, namespace_modules
 
 __all__ = ["compose"]
 
@@ -27,13 +28,18 @@ def _extern_classes(
     clients: list[ir.Base] = []
     namespaces: dict[str, list[ir.Base]] = {}
     for catalog, name in externals:
-        # lowering again gives the exact module and class names that package was generated with
-        ext, _ = lower(catalog, name)
-        if ext.client is None:
+        # the names that package was generated with follow from its method NSIDs alone
+        methods = [
+            nsid
+            for nsid, doc in catalog.documents.items()
+            if any(isinstance(d, s.QuerySchema | s.ProcedureSchema) for d in doc.defs.values())
+        ]
+        if not methods:
             continue
-        clients.append(ir.Base(ext.client.module, "Client", "AsyncClient"))
-        for n in ext.namespaces:
-            namespaces.setdefault(n.nsid, []).append(ir.Base(n.module, n.cls, n.async_cls))
+        clients.append(ir.Base(f"{name}.client", "Client", "AsyncClient"))
+        for node, module in namespace_modules(methods, name).items():
+            cls = namespace_class(node)
+            namespaces.setdefault(".".join(node), []).append(ir.Base(module, cls, "Async" + cls))
     return clients, namespaces
 
 

@@ -152,5 +152,16 @@ CLIENT_ATTRIBUTES = frozenset(
         "upload_blob",
         "validate_request",
         "validate_response",
+        # the everyday actions (atlex._actions)
+        "block",
+        "delete_post",
+        "follow",
+        "like",
+        "post",
+        "repost",
+        "unblock",
+        "unfollow",
+        "unlike",
+        "unrepost",
     }
 )

@@ -3,11 +3,16 @@
 Python decides every string here (annotations, literals, docstrings, imports); the templates
 only lay them out. Text from lexicons reaches output only as ``repr`` literals or escaped
 docstrings, and names only after naming.py sanitised them.
+
+One job, hence one module over 400 lines: the text of every generated file kind (types,
+namespaces, client, package inits) comes from the same few helpers (``type_text``,
+``docstring``, ``_import_block``).
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -247,7 +252,9 @@ def _render_type_module(env: jinja2.Environment, m: ir.TypeModule) -> str:
         doc=docstring(doc),
         nsid=repr(m.nsid),
         import_block=_import_block(
-            usage, typing=bool(m.imports or lazy_aliases), first_party=first_party
+            usage,
+            typing=bool(m.imports or lazy_aliases or m.constants),  # constants are _t.Final
+            first_party=first_party,
         ),
         imports=m.imports,
         constants=constants,
@@ -330,7 +337,9 @@ def _render_namespace(env: jinja2.Environment, n: ir.Namespace) -> str:
         nsid=n.nsid,
         cls=n.cls,
         async_cls=n.async_cls,
-        import_block=_import_block(usage, typing=True, first_party=first_party),
+        import_block=_import_block(
+            usage, typing=bool(child_imports or used_modules), first_party=first_party
+        ),
         imports=[imp for imp in n.imports if imp.module in used_modules],
         child_imports=child_imports,
         children=children,
@@ -388,7 +397,6 @@ def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: _Usage) -> d
         input_arg = st.input_args[0].name
     else:
         input_arg = "None"
-    doc = st.doc or f"``{st.nsid}``"
     return {
         "name": st.name,
         "const": st.const,
@@ -396,8 +404,39 @@ def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: _Usage) -> d
         "signature": ", ".join(sig),
         "returns": returns,
         "call": f"{st.const}, {params_arg}, {input_arg}, options",
-        "doc": docstring(doc, "        "),
+        "doc": docstring(_stub_doc(st), "        "),
     }
+
+
+_DOC_WIDTH = 100 - len("        ")  # a stub docstring's lines, indented in a method
+
+
+def _stub_doc(st: ir.Stub) -> str:
+    """The lexicon's description, then an ``Args:`` section from the arguments' descriptions
+    (what an IDE shows on hover)."""
+    doc = st.doc or f"``{st.nsid}``"
+    args: list[tuple[str, str]] = []
+    if st.input_kind == "binary":
+        args.append(("data", "The body: bytes, a binary file or an iterator of chunks."))
+    args += [(a.name, a.doc) for a in (*st.params, *st.input_args) if a.doc]
+    if st.input_kind == "binary":
+        args.append(
+            ("content_type", f"The body's MIME type (the lexicon says ``{st.input_encoding}``).")
+        )
+    if not args:
+        return doc
+    lines = [
+        textwrap.fill(
+            " ".join(text.split()),
+            width=_DOC_WIDTH,
+            initial_indent=f"    {name}: ",
+            subsequent_indent="        ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for name, text in args
+    ]
+    return doc + "\n\nArgs:\n" + "\n".join(lines)
 
 
 def _child_views(

@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     "grapheme_len": "atlex.datamodel:grapheme_len",
     "utf8_len": "atlex.datamodel:utf8_len",
     "check_data_model": "atlex.datamodel:check_data_model",
+    "paginate": "atlex._paginate:paginate",
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from atlex._model import Bytes as Bytes
     from atlex._model import CidLink as CidLink
     from atlex._model import LexObject as LexObject
+    from atlex._paginate import paginate as paginate
     from atlex._tid import next_tid as next_tid
     from atlex.datamodel import check_data_model as check_data_model
     from atlex.datamodel import grapheme_len as grapheme_len

@@ -13,8 +13,6 @@ SRC = ROOT / "src"
 GENERATED = "atlex.lex"
 # What generated modules may import from the runtime (besides the generated tree itself).
 FACADES = {"atlex._rt", "atlex._ns", "atlex.errors"}
-# Lazy (in-function) imports that still close a cycle; data15 (issue 15) removes this one.
-KNOWN_LAZY_CYCLES = [{"atlex._model", "atlex._validate", "atlex._tolerant"}]
 
 
 def _runtime_imports() -> list[Import]:
@@ -38,13 +36,9 @@ def test_runtime_modules_import_without_a_cycle() -> None:
     assert find_cycle(_edges(loaded_together)) is None
 
 
-def test_lazy_imports_close_no_new_cycle() -> None:
+def test_lazy_imports_close_no_cycle_either() -> None:
     imports = [imp for imp in _runtime_imports() if imp.where != "type-checking"]
-    edges = _edges(imports)
-    for known in KNOWN_LAZY_CYCLES:  # cut the known cycle's own edges, keep all others
-        for node in known:
-            edges[node] = edges.get(node, set()) - known
-    assert find_cycle(edges) is None
+    assert find_cycle(_edges(imports)) is None
 
 
 def test_generated_tree_imports_only_the_facades() -> None:

@@ -173,3 +173,19 @@ def test_a_procedure_with_a_bad_output_path_creates_nothing(
         params={"repo": account.did, "collection": "app.bsky.feed.post"},
     )
     assert listed["records"] == []  # nothing was created, so a retry makes no duplicate
+
+
+def test_an_unreachable_proxy_is_explained() -> None:
+    from atlex.cli._errors import xrpc_failure
+    from atlex.errors import XrpcProxyError
+
+    failure = XrpcProxyError(
+        "InvalidRequest",
+        "could not resolve proxy did",
+        status=400,
+        nsid="app.bsky.actor.getProfile",
+    )
+    error = xrpc_failure(failure, "app.bsky.actor.getProfile")
+    assert error.exit_code == ExitCode.USAGE
+    assert "could not resolve proxy did" in str(error.message)
+    assert "make network-up" in str(error.hint) and "drop --proxy" in str(error.hint)

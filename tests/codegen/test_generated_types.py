@@ -194,3 +194,14 @@ def test_datetime_stays_a_string(features: GeneratedSet) -> None:
     mod = features.module("test.feature.record")
     rec = atlex.decode(json.dumps(RECORD), mod.Record)
     assert rec.created_at == "2024-01-01T00:00:00.000Z"
+
+
+def test_permission_set_scopes_are_typed_constants(features: GeneratedSet) -> None:
+    from atlex.oauth import scopes
+
+    mod = features.module("test.feature.permissions")
+    assert mod.SCOPE == "include:test.feature.permissions"
+    assert mod.SCOPES == ["repo:test.feature.record?action=create&action=update"]
+    access = scopes.permission_set(mod)
+    assert (access.scope, access.scopes()) == (mod.SCOPE, mod.SCOPES)
+    assert access.title == "Test access"

@@ -295,3 +295,50 @@ def test_a_cut_connection_reconnects_and_loses_nothing(network: ReferenceNetwork
     assert texts == [f"before {i}" for i in range(3)] + [f"during {i}" for i in range(3)]
     assert seqs == sorted(set(seqs))  # nothing twice, nothing out of order
     assert stream.core.connections >= 2
+
+
+def test_the_cli_prints_verified_commits_as_json_lines(network: ReferenceNetwork) -> None:
+    """``atlex firehose --verify --collection`` as a user runs it: read its output until the
+    account's post shows, then stop it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    frank = network.create_account("fhfrank")
+    made = frank.create_record(post.NSID, {"text": "from the cli", "createdAt": now()})
+    command = [
+        sys.executable,
+        "-m",
+        "atlex.cli",
+        "firehose",
+        network.info.pds,
+        "--cursor",
+        "0",
+        "--verify",
+        "--collection",
+        post.NSID,
+    ]
+    env = {**os.environ, "ATLEX_PLC_URL": network.info.plc}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    ) as process:
+        assert process.stdout is not None
+        ours: dict[str, Any] | None = None
+        timer = threading.Timer(TIMEOUT, process.kill)
+        timer.start()
+        for text in process.stdout:
+            line = json.loads(text)
+            assert [op["path"].split("/")[0] for op in line["ops"]] == [post.NSID] * len(
+                line["ops"]
+            )
+            if line["repo"] == frank.did:
+                ours = line
+                break
+        timer.cancel()
+        process.terminate()
+        errors = process.stderr.read() if process.stderr else ""
+    assert ours is not None, errors
+    assert ours["ops"][0]["record"]["text"] == "from the cli"
+    assert ours["ops"][0]["cid"] == made["cid"]
+    assert "BadCommit" not in errors

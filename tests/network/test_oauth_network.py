@@ -570,3 +570,14 @@ def test_cli_login_oauth_whoami_call_logout(
         for secret in secrets:
             assert secret not in result.stdout + result.stderr
     assert run("whoami").returncode != 0  # logged out
+
+
+def test_authorize_from_the_pds_url(oauth_pds: LonePds, account: Account) -> None:
+    """No handle: the user picks the account on the server; the callback then checks that the
+    account's PDS is protected by the issuer that signed it in."""
+    oauth = make_client(oauth_pds)
+    url = oauth.authorize(oauth_pds.info.pds_public_url)
+    assert "login_hint" not in url
+    session = oauth.callback(query_of(sign_in_and_consent(url, account.handle, account.password)))
+    assert session.did == account.did
+    assert Client(session).com.atproto.server.get_session().handle == account.handle

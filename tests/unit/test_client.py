@@ -155,6 +155,8 @@ def _shape(member: Any) -> object:
 
 
 _AWAITED = {"call", "create", "get", "put", "delete", "list", "apply_writes", "upload_blob"}
+_AWAITED |= {"post", "like", "unlike", "repost", "unrepost", "follow", "unfollow", "block"}
+_AWAITED |= {"unblock", "delete_post"}  # the everyday actions (atlex._actions)
 _ASYNC_ITERATORS = {"list_all"}
 
 

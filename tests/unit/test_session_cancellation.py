@@ -307,3 +307,35 @@ class _Countdown:
             self._left -= 1
             if self._left == 0:
                 self.done.set()
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("anyio_backend", "kind"), BACKENDS_AND_KINDS)
+async def test_the_login_hook_runs_to_its_end_when_the_login_is_cancelled(
+    fake: FakeAtproto, hooks: Hooks, kind: str
+) -> None:
+    """The server holds the new session: on_updated, once begun, gets to save it."""
+    point = hooks.hold("on_updated")
+    client = httpx.AsyncClient(verify=_TLS)
+
+    async def login() -> None:
+        await AsyncPasswordSession.login(
+            service=fake.entryway,
+            identifier="alice.test",
+            password=PASSWORD,
+            http_client=client,
+            **hooks.kwargs(),
+        )
+
+    await cancel_at(kind, login, point)
+    with anyio.fail_after(30):
+        while not hooks.runs:  # a cancelled asyncio caller does not wait for the hook
+            await anyio.sleep(0.001)
+    ((name, saved),) = hooks.runs
+    assert name == "on_updated" and hooks.interrupted == []
+    assert saved.refresh_jwt in fake.refresh  # what it saved resumes
+    resumed = await AsyncPasswordSession.resume(saved, http_client=client)
+    assert (await resumed.send(echo("back"))).json()["message"] == "back"
+    await client.aclose()

@@ -6,6 +6,7 @@ Pure functions of names; the type mapping is in :mod:`.types`, the driver in :mo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from atlex_codegen import ir
@@ -18,6 +19,7 @@ __all__ = [
     "module_names",
     "module_paths",
     "namespace_class",
+    "namespace_modules",
     "order_structs",
     "package_inits",
     "plan_namespaces",
@@ -72,6 +74,27 @@ def namespace_class(node: tuple[str, ...]) -> str:
     return "".join(class_name(module_segment(seg).strip("_") or "X") for seg in node)
 
 
+def namespace_modules(method_nsids: Iterable[str], package: str) -> dict[tuple[str, ...], str]:
+    """Namespace node (its NSID segments) -> module, for every namespace the methods need.
+
+    Depends on the method NSIDs only, so composition can name another package's namespace
+    classes without lowering that package again."""
+    nodes: set[tuple[str, ...]] = set()
+    for nsid in method_nsids:
+        group = tuple(nsid.split(".")[:-1])
+        for i in range(1, len(group) + 1):
+            nodes.add(group[:i])
+    ns_root = f"{package}._ns"
+    seg_namers: dict[tuple[str, ...], Namer] = {}
+    module_of: dict[tuple[str, ...], str] = {}
+    for node in sorted(nodes):
+        parent = node[:-1]
+        namer = seg_namers.setdefault(parent, Namer())
+        segment = namer.take(module_segment(node[-1]), fold_case=True)
+        module_of[node] = (module_of[parent] if parent else ns_root) + "." + segment
+    return module_of
+
+
 def plan_namespaces(
     stubs: list[ir.Stub], package: str
 ) -> tuple[list[ir.Namespace], ir.ClientModule | None]:
@@ -81,20 +104,8 @@ def plan_namespaces(
     by_group: dict[tuple[str, ...], list[ir.Stub]] = {}
     for stub in stubs:
         by_group.setdefault(tuple(stub.nsid.split(".")[:-1]), []).append(stub)
-    nodes: set[tuple[str, ...]] = set()
-    for group in by_group:
-        for i in range(1, len(group) + 1):
-            nodes.add(group[:i])
-    ns_root = f"{package}._ns"
-    seg_namers: dict[tuple[str, ...], Namer] = {}
-    seg_names: dict[tuple[str, ...], str] = {}
-    module_of: dict[tuple[str, ...], str] = {}
-    for node in sorted(nodes):
-        parent = node[:-1]
-        if node not in seg_names:
-            namer = seg_namers.setdefault(parent, Namer())
-            seg_names[node] = namer.take(module_segment(node[-1]), fold_case=True)
-        module_of[node] = (module_of[parent] if parent else ns_root) + "." + seg_names[node]
+    module_of = namespace_modules([stub.nsid for stub in stubs], package)
+    nodes = set(module_of)
     namespaces: list[ir.Namespace] = []
     for node in sorted(nodes):
         cls = namespace_class(node)

@@ -4,6 +4,9 @@
 
 Pure: returns a ``Package`` plus the problems found (unresolved refs and the like). Iteration
 follows sorted NSIDs and document order, so the result is deterministic.
+
+Over 400 lines for one job: the defs of a document (objects, records, methods, subscriptions)
+share the naming state kept here; types and layout already live in their own modules.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from msgspec import UnsetType
@@ -214,7 +217,10 @@ class Lowerer:
             elif isinstance(d, s.SubscriptionSchema):
                 self._subscription(ctx, d, state, errors)
             elif isinstance(d, s.PermissionSetSchema):
-                metadata.append((sym.name, msgspec.to_builtins(d)))
+                definition = msgspec.to_builtins(d)
+                metadata.append((sym.name, definition))
+                if def_name == "main":
+                    metadata.extend(_scope_constants(state.namer, nsid, definition))
             else:
                 state.aliases.append(ir.Alias(sym.name, ctx.type_of(d), False, desc))
         structs = order_structs(module, state.structs)
@@ -369,9 +375,8 @@ class Lowerer:
             return None
         obj = s.ObjectSchema(properties=p.properties, required=p.required)
         name = state.namer.take("Params")
-        struct = self._struct(
-            ctx.at(".parameters"), name, obj, None, None, description_of(p), params=True
-        )
+        doc = description_of(p) or f"The parameters of ``{ctx.nsid}``."
+        struct = self._struct(ctx.at(".parameters"), name, obj, None, None, doc, params=True)
         state.structs.append(struct)
         return struct
 
@@ -384,9 +389,9 @@ class Lowerer:
             return None, None
         if isinstance(schema, s.ObjectSchema):
             taken = state.namer.take(name)
-            struct = self._struct(
-                ctx, taken, schema, None, None, description_of(body) or description_of(schema)
-            )
+            doc = description_of(body) or description_of(schema)
+            doc = doc or f"The {name.lower()} of ``{ctx.nsid}``."
+            struct = self._struct(ctx, taken, schema, None, None, doc)
             state.structs.append(struct)
             return struct.fields, None
         target = ctx.type_of(schema)
@@ -440,8 +445,10 @@ class Lowerer:
 
 
 def _arg(namer: Namer, f: ir.Field) -> ir.Arg:
+    # named from the wire name again: a struct escapes names its helpers use (``validate``);
+    # a call's keyword arguments need no such escape
     return ir.Arg(
-        name=namer.take(f.name),
+        name=namer.take(field_name(f.wire)),
         wire=f.wire,
         type=f.type,
         required=f.required,
@@ -457,3 +464,12 @@ def _is_json(encoding: str) -> bool:
 
 def _absolute(nsid: str, ref: str) -> str:
     return nsid + ref if ref.startswith("#") else ref
+
+
+def _scope_constants(namer: Namer, nsid: str, definition: object) -> list[tuple[str, object]]:
+    """``SCOPE`` (the ``include:`` scope) and ``SCOPES`` (the granular scopes it grants) of a
+    permission set, formatted by the runtime's own scope builders."""
+    from atlex.oauth.scopes import permission_set  # only lexicons with permission sets need it
+
+    access = permission_set(cast("dict[str, object]", definition), nsid)
+    return [(namer.take("SCOPE"), access.scope), (namer.take("SCOPES"), access.scopes())]

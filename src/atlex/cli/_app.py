@@ -6,6 +6,7 @@ import click
 
 from atlex.cli._call import call_command
 from atlex.cli._errors import EXIT_CODES_HELP
+from atlex.cli._firehose import firehose_command
 from atlex.cli._gen import gen_command
 from atlex.cli._lexicons import lexicons_group
 from atlex.cli._resolve import resolve_command
@@ -33,6 +34,7 @@ def cli() -> None:
       atlex call app.bsky.feed.getTimeline limit=5
       atlex logout
       atlex resolve alice.bsky.social         # DID, verified handle, PDS, signing key
+      atlex firehose --collection app.bsky.feed.post   # the event stream, one JSON line each
     """
 
 
@@ -45,5 +47,6 @@ for _command in (
     call_command,
     logout_command,
     resolve_command,
+    firehose_command,
 ):
     cli.add_command(_command)

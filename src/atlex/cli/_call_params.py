@@ -102,7 +102,8 @@ def parse_params(nsid: str, arguments: Sequence[str], package: str = BUNDLED_PAC
         return CallParams({}, method)
     params_type = cast(type[msgspec.Struct], importlib.import_module(method.module).Params)
     info = cast(mi.StructType, mi.type_info(params_type))
-    fields = {f.encode_name: f for f in info.fields}
+    # private runtime fields (the lossless `_lex_kept`) are not parameters
+    fields = {f.encode_name: f for f in info.fields if not f.name.startswith("_")}
     for key, _value in pairs:
         if key not in fields:
             known = ", ".join(sorted(fields))

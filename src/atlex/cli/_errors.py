@@ -96,6 +96,7 @@ def xrpc_failure(exc: Exception, what: str) -> CliError:
         XrpcError,
         XrpcFetchError,
         XrpcInternalError,
+        XrpcProxyError,
         XrpcResponseError,
     )
     from atlex.session import LoggedOutError
@@ -112,6 +113,14 @@ def xrpc_failure(exc: Exception, what: str) -> CliError:
         )
     if isinstance(exc, LexValidationError):
         return CliError(f"{what}: {exc.message}", hint="fix the argument", code=ExitCode.USAGE)
+    if isinstance(exc, XrpcProxyError):
+        return CliError(
+            f"{what}: the server answered {exc.error}: {exc.message} (HTTP {exc.status})",
+            hint="--proxy names a service this PDS cannot reach; on a local network use the "
+            "AppView DID `make network-up` prints, or drop --proxy (a PDS forwards app.bsky.* "
+            "to its own AppView)",
+            code=ExitCode.USAGE,
+        )
     if isinstance(exc, XrpcResponseError):
         if exc.status == 401 or exc.error in _AUTH_ERRORS:
             return CliError(

@@ -13,9 +13,9 @@ the scopes a lexicon ``permission-set`` grants.
     )
     # a permission set published as a lexicon (the generated module's PERMISSION_SET):
     from atlex.lex.com.example import basic_access        # hypothetical permission-set module
-    access = scopes.permission_set(basic_access)
-    access.scope                                          # 'include:com.example.basicAccess'
-    access.scopes()                                       # its granular repo:/rpc: scopes
+    basic_access.SCOPE                                    # 'include:com.example.basicAccess'
+    basic_access.SCOPES                                   # its granular repo: / rpc: scopes
+    access = scopes.permission_set(basic_access)          # title, detail, scopes(aud=...)
 
 The string forms follow ``@atproto/oauth-scopes`` (single values positional, several values as
 repeated query parameters, sorted, defaults left out).

@@ -395,7 +395,6 @@ def _encode_node(keys: list[bytes], values: list[bytes], subs: list[bytes | None
 
 
 def _decode_node(block: bytes, cid: bytes) -> _Node:
-    where = dagcbor.cid_text(cid)
     try:
         data = dagcbor.decode_raw(block)
         left = data["l"]
@@ -411,9 +410,9 @@ def _decode_node(block: bytes, cid: bytes) -> _Node:
             subs.append(_link(entry["t"]))
             previous = key
     except (dagcbor.DagCborError, KeyError, TypeError, IndexError) as exc:
-        raise MstError(f"MST node {where} is malformed: {exc}") from exc
+        raise MstError(f"MST node {dagcbor.cid_text(cid)} is malformed: {exc}") from exc
     if any(keys[i] >= keys[i + 1] for i in range(len(keys) - 1)):
-        raise MstError(f"MST node {where}: keys out of order")
+        raise MstError(f"MST node {dagcbor.cid_text(cid)}: keys out of order")
     return _Node(0, keys, values, subs, cid)
 
 

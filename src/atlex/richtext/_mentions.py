@@ -1,5 +1,7 @@
 """Mention resolution: the handles detection found become DIDs, asked of the client's PDS with
-``com.atproto.identity.resolveHandle`` as ``RichText.detectFacets(agent)`` does upstream.
+``com.atproto.identity.resolveHandle`` as ``RichText.detectFacets(agent)`` does upstream (the
+PDS resolves any handle, including ones only it knows, and its answer is what the network will
+accept).
 
 A handle the server cannot resolve (an error answer with status 400: unknown or malformed
 handle) loses its mention facet, as the Bluesky app strips mentions left without a DID. Any
@@ -10,17 +12,15 @@ would silently change the post.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import msgspec
 
+from atlex._flow import Batch, Flow
+from atlex._pds_calls import resolve_handle_plan
 from atlex.errors import XrpcResponseError
 from atlex.lex.app.bsky.richtext import facet as _facet
 
-if TYPE_CHECKING:
-    from atlex import AsyncClient, Client
-
-__all__ = ["handles_to_resolve", "resolve_mentions", "resolve_mentions_async", "with_dids"]
+__all__ = ["handles_to_resolve", "resolve_mentions_flow", "with_dids"]
 
 
 def _unresolved(feature: object) -> str | None:
@@ -52,43 +52,18 @@ def with_dids(facets: list[_facet.Main], dids: Mapping[str, str | None]) -> list
     return resolved
 
 
-def _unresolvable(exc: XrpcResponseError) -> bool:
-    return exc.status == 400
-
-
-def resolve_mentions(facets: list[_facet.Main], client: Client) -> list[_facet.Main]:
+def resolve_mentions_flow(facets: list[_facet.Main]) -> Flow[list[_facet.Main]]:
+    """Resolve every mentioned handle (one batch: concurrent on an async client)."""
+    handles = handles_to_resolve(facets)
+    if not handles:
+        return facets
+    results: list[object] = yield Batch(tuple(resolve_handle_plan(h) for h in handles))
     dids: dict[str, str | None] = {}
-    for handle in handles_to_resolve(facets):
-        try:
-            dids[handle] = client.com.atproto.identity.resolve_handle(handle=handle).did
-        except XrpcResponseError as exc:
-            if not _unresolvable(exc):
-                raise
-            dids[handle] = None
-    return with_dids(facets, dids)
-
-
-async def resolve_mentions_async(
-    facets: list[_facet.Main], client: AsyncClient
-) -> list[_facet.Main]:
-    import anyio
-
-    dids: dict[str, str | None] = {}
-    failures: list[Exception] = []
-
-    async def resolve(handle: str) -> None:
-        try:
-            dids[handle] = (await client.com.atproto.identity.resolve_handle(handle=handle)).did
-        except XrpcResponseError as exc:
-            if not _unresolvable(exc):
-                failures.append(exc)
-            dids[handle] = None
-        except Exception as exc:  # raised below as itself, not wrapped in an ExceptionGroup
-            failures.append(exc)
-
-    async with anyio.create_task_group() as group:
-        for handle in handles_to_resolve(facets):
-            group.start_soon(resolve, handle)
-    if failures:
-        raise failures[0]
+    for handle, result in zip(handles, results, strict=True):
+        if isinstance(result, XrpcResponseError) and result.status == 400:
+            dids[handle] = None  # unknown or malformed handle
+        elif isinstance(result, Exception):
+            raise result
+        else:
+            dids[handle] = str(result)
     return with_dids(facets, dids)

@@ -248,15 +248,17 @@ class RichText:
         """Replace the facets with those found in the text, mentions resolved to DIDs through
         ``client`` (``com.atproto.identity.resolveHandle``). A mention whose handle does not
         resolve is dropped."""
-        from atlex.richtext._mentions import resolve_mentions
+        from atlex._flow import drive
+        from atlex.richtext._mentions import resolve_mentions_flow
 
-        self._facets = resolve_mentions(detect_facets(self._text), client)
+        self._facets = drive(resolve_mentions_flow(detect_facets(self._text)), client)
         return self
 
     async def detect_facets_async(self, client: AsyncClient) -> Self:
         """:meth:`detect_facets` through an :class:`~atlex.AsyncClient` (handles resolved
         concurrently)."""
-        from atlex.richtext._mentions import resolve_mentions_async
+        from atlex._flow import drive_async
+        from atlex.richtext._mentions import resolve_mentions_flow
 
-        self._facets = await resolve_mentions_async(detect_facets(self._text), client)
+        self._facets = await drive_async(resolve_mentions_flow(detect_facets(self._text)), client)
         return self

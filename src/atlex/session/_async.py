@@ -64,7 +64,8 @@ class AsyncPasswordSession:
     * ``on_delete_failure(data, failure)`` when logout could not reach the server.
 
     Hooks may be coroutine functions (awaited) and must not raise. New requests wait while a
-    refresh, a logout or a hook runs.
+    refresh, a logout or a hook runs, so a hook must not wait for the session either (a call,
+    ``refresh``, ``logout`` or ``aclose`` from inside a hook would wait for that hook).
 
     Runs on asyncio and on trio (through anyio). A refresh or logout, once begun, runs to its end
     with its hook even if the task that started it is cancelled, as the upstream promise chain

@@ -69,7 +69,7 @@ def signed_commit(event: Any, repo: str, seq: int, rev: str) -> SignedCommit:
     if not car.roots or car.roots[0] not in car.blocks:
         raise CommitProofError("the CAR slice does not carry its root commit", repo=repo, seq=seq)
     root = car.roots[0]
-    if isinstance(event, RepoCommit) and dagcbor.cid_text(root) != event.commit.link:
+    if isinstance(event, RepoCommit) and dagcbor.cid_bytes(event.commit.link) != root:
         raise CommitProofError("the CAR root is not the event's commit", repo=repo, seq=seq)
     try:
         block: Any = dagcbor.decode_raw(car.blocks[root])
