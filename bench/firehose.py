@@ -10,7 +10,8 @@ Contenders, each over the whole stream per call (single thread, so events/s is p
   against the account's key, the inductive proof), keys preloaded as a resolver's cache would;
 * ``atproto``: its documented firehose path.
 
-Peak RSS: a fresh process per contender reads the stream five times and reports ``ru_maxrss``.
+Peak RSS: a fresh process per contender reads the stream five times and reports its high-water
+mark (``VmHWM``; it includes the 6 MB of frames held in memory).
 """
 
 from __future__ import annotations
@@ -160,6 +161,11 @@ def _rss_child(name: str, path: Path) -> None:
     read = _reader(name, keys)
     for _ in range(5):
         read(frames)
+    # VmHWM, not ru_maxrss: Linux keeps the parent's ru_maxrss across fork + exec
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            print(int(line.split()[1]) / 1024)
+            return
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
