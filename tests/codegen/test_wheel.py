@@ -41,7 +41,7 @@ def test_wheel_contains_the_generated_bindings(wheel: Path) -> None:
         "atlex/py.typed",
         "atlex/cli/__init__.py",
         "atlex_codegen/templates/types.py.jinja",
-        "atlex_codegen/_extract_schemas.mjs",
+        "atlex_codegen/lexicons/_extract_schemas.mjs",
     ):
         assert required in names, required
     assert not [n for n in names if n.startswith(("lexicons/", "tests/", "network/"))]
