@@ -11,6 +11,7 @@ Signatures are 64 raw bytes ``r || s`` over the SHA-256 of the data, and must be
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -90,7 +91,7 @@ class PublicKey:
         return True
 
     def _crypto_key(self) -> EllipticCurvePublicKey:
-        return _load_point(self.curve, self.data, self.did_key)
+        return _verifying_key(self.curve, self.data)
 
     @classmethod
     def from_bytes(cls, curve: Curve, data: bytes, *, identifier: str | None = None) -> PublicKey:
@@ -100,6 +101,14 @@ class PublicKey:
         from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
         return cls(curve, point.public_bytes(Encoding.X962, PublicFormat.CompressedPoint))
+
+
+@functools.lru_cache(maxsize=4096)
+def _verifying_key(curve: Curve, data: bytes) -> EllipticCurvePublicKey:
+    """The OpenSSL key for ``verify``, built once per key: a verified firehose checks every commit
+    of an account with the same key, and rebuilding it (and its did:key text for the error message)
+    cost about 15 % of the verified rate (bench/FINDINGS.md, firehose)."""
+    return _load_point(curve, data, DID_KEY_PREFIX + "z" + b58encode(_MULTICODEC[curve] + data))
 
 
 def _load_point(curve: Curve, data: bytes, identifier: str) -> EllipticCurvePublicKey:
