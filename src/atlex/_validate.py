@@ -57,7 +57,7 @@ def validate(value: Any, *, strict: bool = True) -> None:
     cls = cast("type[Any]", type(value))
     if isinstance(value, msgspec.Struct):
         try:
-            fast_check(cls)(value)
+            fast_check(cls, compile_field)(value)
         except Exception:  # not proved valid: the exact pass decides, naming the path
             pass
         else:

@@ -64,14 +64,19 @@ FAST_FORMATS: dict[str, re.Pattern[str]] = {
 }
 
 
-def fast_check(cls: type[Any]) -> Fast:
-    """The fast pass for ``cls`` (compiled with every class it reaches, once)."""
+ExactField = Callable[[Any, dict[str, Any], bool, bool], Callable[[Any, str, bool], None] | None]
+"""atlex._validate.compile_field: (annotation, rule, closed, single) -> the exact check."""
+
+
+def fast_check(cls: type[Any], exact_field: ExactField) -> Fast:
+    """The fast pass for ``cls`` (compiled with every class it reaches, once); kinds it does
+    not specialise call the exact check ``exact_field`` compiles."""
     check = _compiled.get(cls)
     if check is None:
         with _compiling:  # one compiler at a time: it names functions by the namespace size
             if cls not in _compiled:
                 try:
-                    _Compiler().compile(cls)
+                    _Compiler(exact_field).compile(cls)
                 except Exception:  # a bug here may only cost speed
                     _compiled[cls] = _unsure
             check = _compiled[cls]
@@ -166,7 +171,8 @@ _namespace.update(
 class _Compiler:
     """Writes the source of one function per class not compiled yet, then runs it."""
 
-    def __init__(self) -> None:
+    def __init__(self, exact_field: ExactField) -> None:
+        self.exact_field = exact_field
         self.pending: list[type[Any]] = []
         self.names: dict[type[Any], str] = {}
         self.sources: list[str] = []
@@ -308,9 +314,7 @@ class _Compiler:
     def slow(self, tp: Any, rule: dict[str, Any], closed: bool, var: str) -> list[str]:
         """Kinds the fast pass does not specialise (blobs, bytes, links, mixed unions): the
         exact check itself, strict, whose error only means "unsure" here."""
-        from atlex._validate import compile_field
-
-        check = compile_field(tp, rule, closed, single=False)
+        check = self.exact_field(tp, rule, closed, False)
         if check is None:
             return []
         return [f"{self.constant(check)}({var}, '$', True)"]

@@ -146,7 +146,7 @@ def _exact_ok(value: Any) -> bool:
 
 def _fast_ok(value: Any) -> bool:
     try:
-        fast_check(type(value))(value)
+        fast_check(type(value), _validate.compile_field)(value)
     except Exception:
         return False
     return True
