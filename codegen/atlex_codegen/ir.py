@@ -37,7 +37,18 @@ class TScalar:
     ``unknown`` and empty unions), ``Bytes``, ``CidLink``, ``Blob``, ``LexObject``."""
 
     name: (
-        Literal["str", "int", "bool", "bytes", "dict", "Bytes", "CidLink", "Blob", "LexObject"]
+        Literal[
+            "str",
+            "int",
+            "bool",
+            "bytes",
+            "dict",
+            "unknown",
+            "Bytes",
+            "CidLink",
+            "Blob",
+            "LexObject",
+        ]
         | FormatAlias
     )
 

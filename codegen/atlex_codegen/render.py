@@ -30,6 +30,7 @@ _SCALARS = {
     "bool": "_bool",
     "bytes": "_bytes",
     "dict": "_dict[_str, _t.Any]",
+    "unknown": "_rt.Unknown",
     "Bytes": "_rt.Bytes",
     "CidLink": "_rt.CidLink",
     "Blob": "_rt.Blob",
@@ -99,7 +100,7 @@ def type_text(
     (UnknownMember on open unions); ``arg`` widens ``unknown`` to accept any LexObject.
     Helpers it names are noted in ``usage`` (literal values never are)."""
     if isinstance(t, ir.TScalar):
-        if arg and t.name == "dict":
+        if arg and t.name in ("dict", "unknown"):
             return usage.note("_dict[_str, _t.Any] | _rt.LexObject")
         return usage.note(_SCALARS[t.name])
     if isinstance(t, ir.TLiteral):

@@ -17,6 +17,7 @@ from atlex._formats import (
     Tid,
     Uri,
 )
+from atlex._lazy import record_as  # importing it plugs in the decoder of `unknown` fields
 from atlex._model import (
     CLOSED,
     SINGLE,
@@ -24,6 +25,7 @@ from atlex._model import (
     Bytes,
     CidLink,
     LexObject,
+    Unknown,
     UnknownMember,
     lazy_module,
     register_closed,
@@ -48,9 +50,11 @@ __all__ = [
     "Nsid",
     "RecordKey",
     "Tid",
+    "Unknown",
     "UnknownMember",
     "Uri",
     "lazy_module",
+    "record_as",
     "register_closed",
     "register_rules",
     "register_single",

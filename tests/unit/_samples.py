@@ -80,7 +80,7 @@ class Sampler:
             return [self.value(item, depth, single=single)]
         if origin is Literal:
             return get_args(tp)[0]
-        if origin is dict or tp is dict or tp is Any:
+        if origin is dict or tp is dict or tp is Any or tp is msgspec.Raw:
             return {"$type": "com.example.future#thing", "n": depth}
         if tp is str:
             return "s"
