@@ -178,7 +178,10 @@ _JSON = msgspec.json.Decoder()
 
 _namespace.update(
     unknown_ok=_unknown_ok,
-    object_ok=_object_ok, utf8_len=utf8_len, grapheme_len=grapheme_len, FORMATS=FORMATS
+    object_ok=_object_ok,
+    utf8_len=utf8_len,
+    grapheme_len=grapheme_len,
+    FORMATS=FORMATS,
 )
 
 
