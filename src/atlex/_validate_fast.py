@@ -14,6 +14,7 @@ checks over the whole value. Valid data never leaves this pass; invalid data pay
 
 from __future__ import annotations
 
+import keyword
 import re
 import threading
 import types
@@ -196,7 +197,7 @@ class _Compiler:
         name = self.names.get(cls)
         if name is None:
             existing = _compiled.get(cls)
-            name = f"check_{len(_namespace)}_{cls.__name__}"
+            name = f"check_{len(_namespace)}"  # (never text from a lexicon: see _literal)
             if existing is not None:
                 _namespace[name] = existing
             else:
@@ -216,9 +217,14 @@ class _Compiler:
         for info in msgspec.structs.fields(cls):
             if info.name.startswith("_lex"):
                 continue
+            if not info.name.isidentifier() or keyword.iskeyword(info.name):
+                return "\n".join([lines[0], "    raise Unsure"])  # left to the exact pass
             rule = rules.get(info.name) or {}
             closed = (cls, info.name) in CLOSED
-            body = self.field(info.type, rule, closed, "x", 1)
+            try:
+                body = self.field(info.type, rule, closed, "x", 1)
+            except _NotCode:  # a rule that is not what the generator emits: the exact check
+                body = self.slow(info.type, rule, closed, "x")
             if info.required:
                 lines += [f"    x = v.{info.name}", "    if x is UNSET: raise Unsure"]
                 lines += ["    " + line for line in body]
@@ -258,8 +264,9 @@ class _Compiler:
         if tp is bool:
             return [f"if {var}.__class__ is not bool: raise Unsure"]
         if tp is int:
-            low = max(_INT64_MIN, rule.get("minimum", _INT64_MIN))
-            high = min(_INT64_MAX, rule.get("maximum", _INT64_MAX))
+            minimum, maximum = _literal(rule.get("minimum")), _literal(rule.get("maximum"))
+            low = _INT64_MIN if minimum is None else max(_INT64_MIN, minimum)
+            high = _INT64_MAX if maximum is None else min(_INT64_MAX, maximum)
             return [f"if {var}.__class__ is not int or not {low} <= {var} <= {high}: raise Unsure"]
         if origin is Literal:
             values: tuple[Any, ...] = get_args(tp)
@@ -267,7 +274,7 @@ class _Compiler:
             return [f"if ({var}.__class__, {var}) not in {allowed}: raise Unsure"]
         if origin is list:
             (item_tp,) = get_args(tp) or (Any,)
-            low, high = rule.get("min_items"), rule.get("max_items")
+            low, high = _literal(rule.get("min_items")), _literal(rule.get("max_items"))
             test = f"{var}.__class__ is not list"
             if low is not None:
                 test += f" or len({var}) < {low}"
@@ -296,8 +303,8 @@ class _Compiler:
 
     def string(self, rule: dict[str, Any], var: str) -> list[str]:
         lines: list[str] = []
-        max_bytes, min_bytes = rule.get("max_bytes"), rule.get("min_bytes")
-        max_g, min_g = rule.get("max_graphemes"), rule.get("min_graphemes")
+        max_bytes, min_bytes = _literal(rule.get("max_bytes")), _literal(rule.get("min_bytes"))
+        max_g, min_g = _literal(rule.get("max_graphemes")), _literal(rule.get("min_graphemes"))
         if max_bytes is not None:  # UTF-8 is at most 4 bytes a code point
             lines.append(
                 f"if len({var}) * 4 > {max_bytes} and utf8_len({var}) > {max_bytes}: raise Unsure"
@@ -310,8 +317,10 @@ class _Compiler:
             lines.append(f"if len({var}) > {max_g} and grapheme_len({var}) > {max_g}: raise Unsure")
         if min_g is not None:
             lines.append(f"if grapheme_len({var}) < {min_g}: raise Unsure")
-        fmt: str | None = rule.get("format")
+        fmt: Any = rule.get("format")
         if fmt is not None:
+            if fmt not in FORMATS:
+                raise _NotCode
             fast = self.constant(FAST_FORMATS.get(fmt, _never))
             exact = self.constant(FORMATS[fmt])
             lines.append(f"if not {fast}({var}) and not {exact}({var}): raise Unsure")
@@ -327,6 +336,18 @@ class _Compiler:
 
 
 _LEAVES = (Blob, Bytes, CidLink)
+
+
+class _NotCode(Exception):
+    """A rule value that may not be written into the generated source."""
+
+
+def _literal(value: object) -> int | None:
+    """A bound as it may appear in generated source: an exact int (or None), nothing else,
+    so that no lexicon text can ever become code."""
+    if value is None or type(value) is int:
+        return value
+    raise _NotCode
 
 
 def _never(value: str) -> bool:

@@ -6,6 +6,7 @@ It must also prove ordinary valid data valid, or ``validate()`` silently pays bo
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -208,3 +209,36 @@ def test_the_fast_pass_never_accepts_what_the_exact_pass_rejects(
     event(f"fast pass {'proves' if fast_ok else 'defers'}")
     if fast_ok:
         assert _exact_ok(value), repr(value)[:2000]
+
+
+def test_no_lexicon_text_ever_becomes_code() -> None:
+    """Rule values are written into the generated source only as exact ints; anything else
+    (a hostile lexicon's text) and odd field names (a keyword: msgspec allows only
+    identifiers) leave the field or class to the exact pass."""
+    import sys
+
+    from atlex._datatypes import register_rules
+    from atlex._model import LexObject
+
+    payload = '0 or __import__("sys").modules.setdefault("atlex_pwned", 1)'
+
+    class Hostile(LexObject, kw_only=True):
+        n: int
+        s: str
+        items: list[str]
+
+    register_rules(
+        Hostile,
+        {
+            "n": {"minimum": payload},
+            "s": {"max_bytes": payload, "format": payload},
+            "items": {"max_items": payload, "items": {"max_graphemes": payload}},
+        },
+    )
+    odd = msgspec.defstruct("Odd", [("class", int)], bases=(LexObject,), kw_only=True)
+    for value in (Hostile(n=1, s="x", items=["a"]), odd(**{"class": 1})):
+        with pytest.raises(Exception):  # noqa: B017 - whatever the exact pass makes of it
+            fast_check(type(value), _validate.compile_field)(value)
+        with contextlib.suppress(Exception):
+            value.validate()
+    assert "atlex_pwned" not in sys.modules
