@@ -76,6 +76,25 @@ class LexObject(msgspec.Struct, rename="camel", gc=False, repr_omit_defaults=Tru
         super().__init_subclass__(**kwargs)
         register_class(cls)  # so that an `unknown` value naming it decodes into it
 
+    def __repr__(self) -> str:
+        # msgspec's repr, minus the runtime-only field, with `unknown` values read (typed)
+        # instead of shown as <msgspec.Raw ...>; fields left at their default are omitted
+        cls = type(self)
+        names: tuple[str, ...] = cls.__struct_fields__
+        defaults: tuple[Any, ...] = cls.__struct_defaults__
+        first_default = len(names) - len(defaults)
+        parts: list[str] = []
+        for i, name in enumerate(names):
+            if name == KEPT_FIELD:
+                continue
+            value = getattr(self, name)
+            if i >= first_default:
+                default = defaults[i - first_default]
+                if value is default or (default is not UNSET and value == default):
+                    continue
+            parts.append(f"{name}={value!r}")
+        return f"{cls.__name__}({', '.join(parts)})"
+
     def validate(self, *, strict: bool = True) -> None:
         """Check every lexicon constraint (formats, byte and grapheme lengths, ranges, array
         sizes, blob accept/size, closed unions, field types) on this object and everything

@@ -25,7 +25,7 @@ import msgspec
 from msgspec import UNSET, Raw, UnsetType
 
 from atlex._datatypes import CLOSED, RULES, Blob, Bytes, CidLink, LazyField
-from atlex.datamodel import grapheme_len, utf8_len
+from atlex.datamodel import check_data_model, grapheme_len, utf8_len
 from atlex.syntax import FORMATS
 
 __all__ = ["Unsure", "fast_check"]
@@ -171,13 +171,15 @@ def _object_ok(d: dict[Any, Any]) -> bool:
 
 
 def _unknown_ok(value: Any) -> bool:
-    """An ``unknown`` field nobody read (its JSON) or holding plain data: as above; a value
-    that was read into its generated class is left to the exact pass."""
+    """An ``unknown`` field: nobody read it (its JSON), it holds plain data (as above), or it
+    was read into its generated class (a data-model object, as the exact pass checks it)."""
     if value.__class__ is Raw:
         try:
             value = _JSON.decode(value)
         except (msgspec.DecodeError, RecursionError):  # e.g. an unpaired surrogate escape
             return False
+    elif isinstance(value, msgspec.Struct):  # read into its class: the exact pass's own test
+        return not check_data_model(value)
     return value.__class__ is dict and _object_ok(value)
 
 
