@@ -12,7 +12,7 @@ from atlex_codegen import ir
 from atlex_codegen.render.layout import WIDTH, Expr, Labeled, Seq, flat, statement
 from atlex_codegen.render.text import Usage, classes, docstring, import_block, pystr, type_expr
 from atlex_codegen.render.text import union as union_of
-from atlex_codegen.render.types import sorted_imports
+from atlex_codegen.render.types import import_entry, sorted_imports
 
 __all__ = ["render_client", "render_namespace"]
 
@@ -50,15 +50,10 @@ def render_namespace(env: jinja2.Environment, n: ir.Namespace) -> str:
         import_block=import_block(
             usage, typing=bool(child_imports or used_modules), first_party=first_party
         ),
-        imports=sorted_imports([*map(_type_import, type_imports), *child_imports]),
+        imports=sorted_imports([*map(import_entry, type_imports), *child_imports]),
         children=children,
         stubs=stubs,
     )
-
-
-def _type_import(imp: ir.Import) -> tuple[str, str]:
-    parent, _, leaf = imp.module.rpartition(".")
-    return parent, leaf if imp.alias == leaf else f"{leaf} as {imp.alias}"
 
 
 def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: Usage) -> dict[str, Any]:

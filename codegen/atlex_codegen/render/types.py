@@ -21,7 +21,7 @@ from atlex_codegen.render.text import (
     union,
 )
 
-__all__ = ["render_type_module", "sorted_imports"]
+__all__ = ["import_entry", "render_type_module", "sorted_imports"]
 
 
 def render_type_module(env: jinja2.Environment, m: ir.TypeModule) -> str:
@@ -90,7 +90,7 @@ def render_type_module(env: jinja2.Environment, m: ir.TypeModule) -> str:
             typing=bool(m.imports or lazy_aliases or m.constants),  # constants are _t.Final
             first_party=first_party,
         ),
-        imports=sorted_imports([_import(imp) for imp in m.imports]),
+        imports=sorted_imports([import_entry(imp) for imp in m.imports]),
         lazy_modules=["\n".join(_lazy_module(imp)) for imp in m.imports],
         constants=constants,
         unions=unions,
@@ -102,7 +102,8 @@ def render_type_module(env: jinja2.Environment, m: ir.TypeModule) -> str:
     )
 
 
-def _import(imp: ir.Import) -> tuple[str, str]:
+def import_entry(imp: ir.Import) -> tuple[str, str]:
+    """``(parent, "leaf as alias")`` for :func:`sorted_imports`."""
     parent, _, leaf = imp.module.rpartition(".")
     return parent, leaf if imp.alias == leaf else f"{leaf} as {imp.alias}"
 
