@@ -348,17 +348,24 @@ def _render_namespace(env: jinja2.Environment, n: ir.Namespace) -> str:
     )
 
 
+def _arg_view(a: ir.Arg, ref: Callable[[ir.TClass], str], usage: _Usage) -> dict[str, str]:
+    text = type_text(a.type, ref, usage, static=True, arg=True)
+    if a.required:
+        sig = f"{a.name}: {_quote_if_classes(text, a.type)}"
+    elif a.has_default:
+        sig = f"{a.name}: {_quote_if_classes(text, a.type)} = {a.default!r}"
+    else:
+        text += usage.note(" | _m.UnsetType")
+        sig = f"{a.name}: {_quote_if_classes(text, a.type)} = {usage.note('_m.UNSET')}"
+    return {"sig": sig, "entry": f"{a.wire!r}: {a.name}"}
+
+
 def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: _Usage) -> dict[str, Any]:
+    if st.stream is not None:
+        return _subscription_view(st, st.stream, ref, usage)
+
     def arg_view(a: ir.Arg) -> dict[str, str]:
-        text = type_text(a.type, ref, usage, static=True, arg=True)
-        if a.required:
-            sig = f"{a.name}: {_quote_if_classes(text, a.type)}"
-        elif a.has_default:
-            sig = f"{a.name}: {_quote_if_classes(text, a.type)} = {a.default!r}"
-        else:
-            text += usage.note(" | _m.UnsetType")
-            sig = f"{a.name}: {_quote_if_classes(text, a.type)} = {usage.note('_m.UNSET')}"
-        return {"sig": sig, "entry": f"{a.wire!r}: {a.name}"}
+        return _arg_view(a, ref, usage)
 
     params = [arg_view(a) for a in st.params]
     inputs = [arg_view(a) for a in st.input_args]
@@ -403,8 +410,46 @@ def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: _Usage) -> d
         "const": st.const,
         "method": f"_ns.Method({', '.join(method_args)})",
         "signature": ", ".join(sig),
+        "async_signature": ", ".join(sig),
         "returns": returns,
+        "async_returns": returns,
+        "awaited": True,
+        "runner": "_call",
         "call": f"{st.const}, {params_arg}, {input_arg}, options",
+        "doc": docstring(_stub_doc(st), "        "),
+    }
+
+
+def _subscription_view(
+    st: ir.Stub, stream: ir.StreamTypes, ref: Callable[[ir.TClass], str], usage: _Usage
+) -> dict[str, Any]:
+    """A subscription stub: a plain ``def`` on both twins, returning ``_ns.Stream[Message]``
+    (``_ns.AsyncStream`` on the async one) opened with the lexicon's params and ``**settings``
+    (the runtime's stream options, typed by a ``TypedDict``)."""
+    params = [_arg_view(a, ref, usage) for a in st.params]
+    if stream.message is not None:
+        message = f"_ns.{stream.message}"
+    else:
+        assert st.returns is not None
+        message = type_text(st.returns, ref, usage, static=True)
+    usage.note(message)
+
+    def signature(settings: str) -> str:
+        return ", ".join(["self", "*", *(p["sig"] for p in params),
+                          f"**settings: '_ns.Unpack[_ns.{settings}]'"])  # fmt: skip
+
+    entries = "{" + ", ".join(p["entry"] for p in params) + "}"
+    return {
+        "name": st.name,
+        "const": st.const,
+        "method": f"_ns.Subscription(nsid={st.nsid!r}, module={st.type_module!r})",
+        "signature": signature(stream.settings),
+        "async_signature": signature(stream.async_settings),
+        "returns": repr(f"_ns.Stream[{message}]"),
+        "async_returns": repr(f"_ns.AsyncStream[{message}]"),
+        "awaited": False,
+        "runner": "_subscribe",
+        "call": f"{st.const}, {entries}, settings",
         "doc": docstring(_stub_doc(st), "        "),
     }
 

@@ -19,6 +19,7 @@ from typing import Any, cast
 import msgspec
 from msgspec import UnsetType
 
+from atlex.streams._settings import setting_names
 from atlex_codegen import ir
 from atlex_codegen import schema as s
 from atlex_codegen.load import Catalog, Document, Problem
@@ -40,6 +41,14 @@ _MODULE_RESERVED = frozenset({"NSID", "ERRORS", "TYPE_CHECKING"})
 # Attributes a generated struct must never shadow (runtime helpers live there).
 _FIELD_RESERVED = frozenset({"validate"})
 _JSON = "application/json"
+# subscription stubs name the runtime's stream types (atlex._ns); subscribeRepos is specialised
+# there (commits with typed ops, verification), every other subscription is generic
+_GENERIC_STREAM = ir.StreamTypes(None, "StreamSettings", "StreamSettings")
+_RUNTIME_STREAMS = {
+    "com.atproto.sync.subscribeRepos": ir.StreamTypes(
+        "RepoMessage", "RepoStreamSettings", "AsyncRepoStreamSettings"
+    ),
+}
 
 
 @dataclass
@@ -215,7 +224,7 @@ class Lowerer:
             elif isinstance(d, s.QuerySchema | s.ProcedureSchema):
                 stubs.append(self._method(ctx, d, state, errors))
             elif isinstance(d, s.SubscriptionSchema):
-                self._subscription(ctx, d, state, errors)
+                stubs.append(self._subscription(ctx, d, state, errors))
             elif isinstance(d, s.PermissionSetSchema):
                 definition = msgspec.to_builtins(d)
                 metadata.append((sym.name, definition))
@@ -417,17 +426,42 @@ class Lowerer:
         d: s.SubscriptionSchema,
         state: _ModuleState,
         errors: list[ir.ErrorClass],
-    ) -> None:
-        self._params(ctx, d.parameters, state)
+    ) -> ir.Stub:
+        params_struct = self._params(ctx, d.parameters, state)
+        returns: ir.TypeExpr = ir.TScalar("dict")  # no message schema: frames kept as data
         if isinstance(d.message, s.Message):
             union = ctx.at(".message.schema").type_of(d.message.schema)
             name = state.namer.take("Message")
             state.aliases.append(ir.Alias(name, union, True, description_of(d.message)))
+            returns = ir.TClass(ctx.module, name)
         for e in d.errors:
             ename = e.name if e.name.endswith("Error") else e.name + "Error"
             errors.append(
                 ir.ErrorClass(state.namer.take(class_name(ename)), e.name, description_of(e))
             )
+        # the stub's **settings keywords (reconnect=, verify=, ...) win over lexicon params
+        namer = Namer(setting_names())
+        params = tuple(_arg(namer, f) for f in (params_struct.fields if params_struct else ()))
+        last = ctx.nsid.rsplit(".", 1)[1]
+        return ir.Stub(
+            name=field_name(last),
+            nsid=ctx.nsid,
+            kind="subscription",
+            const="_" + constant_name(last),
+            type_module=ctx.module,
+            type_alias="",
+            params=params,
+            input_kind=None,
+            input_args=(),
+            input_encoding=None,
+            output_kind=None,
+            output_schema=False,
+            output_encoding=None,
+            returns=returns,
+            has_params_struct=params_struct is not None,
+            doc=description_of(d),
+            stream=_RUNTIME_STREAMS.get(ctx.nsid, _GENERIC_STREAM),
+        )
 
     # ---- imports -----------------------------------------------------------------------------
 
