@@ -22,12 +22,12 @@ if TYPE_CHECKING:
 
     from atlex._client import AsyncClient as AsyncClient
     from atlex._client import Client as Client
+    from atlex._stream_settings import AsyncRepoStreamSettings as AsyncRepoStreamSettings
+    from atlex._stream_settings import RepoStreamSettings as RepoStreamSettings
+    from atlex._stream_settings import StreamSettings as StreamSettings
     from atlex.streams import AsyncStream as AsyncStream
     from atlex.streams import RepoMessage as RepoMessage
     from atlex.streams import Stream as Stream
-    from atlex.streams._settings import AsyncRepoStreamSettings as AsyncRepoStreamSettings
-    from atlex.streams._settings import RepoStreamSettings as RepoStreamSettings
-    from atlex.streams._settings import StreamSettings as StreamSettings
 
 __all__ = [
     "AsyncClient",
@@ -55,9 +55,9 @@ _LAZY = {
     "Stream": "atlex.streams",
     "AsyncStream": "atlex.streams",
     "RepoMessage": "atlex.streams",
-    "StreamSettings": "atlex.streams._settings",
-    "RepoStreamSettings": "atlex.streams._settings",
-    "AsyncRepoStreamSettings": "atlex.streams._settings",
+    "StreamSettings": "atlex._stream_settings",
+    "RepoStreamSettings": "atlex._stream_settings",
+    "AsyncRepoStreamSettings": "atlex._stream_settings",
     "Unpack": "typing" if sys.version_info >= (3, 11) else "typing_extensions",
 }
 

@@ -21,12 +21,12 @@ from _stream_frames import error_frame, frame, identity_frame
 from _stream_server import Script, scripted_server
 
 from atlex import AsyncClient, Client
+from atlex._stream_settings import StreamSettings
 from atlex.lex.com.atproto.label import subscribe_labels
 from atlex.lex.com.atproto.sync import subscribe_repos as repos_lex
 from atlex.session import PasswordSession, SessionData
 from atlex.streams import AsyncStream, Stream, StreamConnectionError, StreamOptions
 from atlex.streams._open import service_of
-from atlex.streams._settings import StreamSettings
 from atlex_codegen.pipeline import generate
 from atlex_codegen.write import write_files
 

@@ -1,5 +1,5 @@
 """Lowering of a document's methods: queries and procedures become call stubs (plus their
-``Params`` / ``Input`` / ``Output`` types), subscriptions their ``Params`` and ``Message``.
+``Params`` / ``Input`` / ``Output`` types), subscriptions stream stubs (plus ``Params`` and ``Message``).
 
 The driver (:mod:`.lowerer`) owns the naming state; these functions add to one module's
 state through it.
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from msgspec import UnsetType
 
-from atlex.streams._settings import setting_names
+from atlex._stream_settings import setting_names
 from atlex_codegen import ir
 from atlex_codegen import schema as s
 from atlex_codegen.lower.types import TypeContext, description_of
