@@ -41,7 +41,7 @@ def method(
     errors: list[ir.ErrorClass],
 ) -> ir.Stub:
     """The call stub of a query or procedure; its types join ``state``, its errors ``errors``."""
-    nsid, module = ctx.nsid, ctx.module
+    module = ctx.module
     kind: Any = "query" if isinstance(d, s.QuerySchema) else "procedure"
     params_struct = _params(lw, ctx, d.parameters, state)
     input_kind: Any = None
@@ -81,24 +81,19 @@ def method(
         input_args = (
             ir.Arg(namer.take("input"), "", input_union, True, None, False, "The input body."),
         )
-    last = nsid.rsplit(".", 1)[1]
-    return ir.Stub(
-        name=field_name(last),
-        nsid=nsid,
-        kind=kind,
-        const="_" + constant_name(last),
-        type_module=module,
-        type_alias="",
-        params=params,
+    return _stub(
+        ctx,
+        d,
+        kind,
+        params,
+        params_struct,
+        returns,
         input_kind=input_kind,
         input_args=input_args,
         input_encoding=input_encoding,
         output_kind=output_kind,
         output_schema=output_schema,
         output_encoding=output_encoding,
-        returns=returns,
-        has_params_struct=params_struct is not None,
-        doc=description_of(d),
     )
 
 
@@ -122,25 +117,43 @@ def subscription(
     # the stub's **settings keywords (reconnect=, verify=, ...) win over lexicon params
     namer = Namer(setting_names())
     params = tuple(_arg(namer, f) for f in (params_struct.fields if params_struct else ()))
+    stream = _RUNTIME_STREAMS.get(ctx.nsid, _GENERIC_STREAM)
+    return _stub(ctx, d, "subscription", params, params_struct, returns, stream=stream)
+
+
+def _stub(
+    ctx: TypeContext,
+    d: s.QuerySchema | s.ProcedureSchema | s.SubscriptionSchema,
+    kind: Any,
+    params: tuple[ir.Arg, ...],
+    params_struct: ir.Struct | None,
+    returns: ir.TypeExpr | None,
+    **body: Any,
+) -> ir.Stub:
+    """The stub named after the NSID's last segment; ``body``: its input/output/stream fields
+    (none for a subscription but ``stream``)."""
     last = ctx.nsid.rsplit(".", 1)[1]
+    fields: dict[str, Any] = {
+        "input_kind": None,
+        "input_args": (),
+        "input_encoding": None,
+        "output_kind": None,
+        "output_schema": False,
+        "output_encoding": None,
+        **body,
+    }
     return ir.Stub(
         name=field_name(last),
         nsid=ctx.nsid,
-        kind="subscription",
+        kind=kind,
         const="_" + constant_name(last),
         type_module=ctx.module,
         type_alias="",
         params=params,
-        input_kind=None,
-        input_args=(),
-        input_encoding=None,
-        output_kind=None,
-        output_schema=False,
-        output_encoding=None,
         returns=returns,
         has_params_struct=params_struct is not None,
         doc=description_of(d),
-        stream=_RUNTIME_STREAMS.get(ctx.nsid, _GENERIC_STREAM),
+        **fields,
     )
 
 
