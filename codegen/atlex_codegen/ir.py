@@ -1,6 +1,6 @@
 """The contract between lowering and rendering: every name, import and type already decided.
 
-Frozen dataclasses only; no formatting happens here (render.py turns them into text).
+Frozen dataclasses only; no formatting happens here (atlex_codegen.render turns them into text).
 """
 
 from __future__ import annotations
@@ -56,8 +56,15 @@ class TList:
 
 @dataclass(frozen=True)
 class TClass:
+    """A named type of a generated module: a class, or (:class:`TNamed`) a type alias."""
+
     module: str
     name: str
+
+
+@dataclass(frozen=True)
+class TNamed(TClass):
+    """A module-level type alias (a :class:`UnionAlias`), referenced by name like a class."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,15 @@ class Alias:
 
 
 @dataclass(frozen=True)
+class UnionAlias:
+    """A union used as a field type, declared once at module level and referenced by name
+    (:class:`TNamed`) from every field of the module that uses the same union."""
+
+    name: str
+    type: TUnion
+
+
+@dataclass(frozen=True)
 class ErrorClass:
     name: str
     error: str
@@ -149,6 +165,8 @@ class TypeModule:
     errors: tuple[ErrorClass, ...]
     metadata: tuple[tuple[str, object], ...] = ()
     """Extra JSON-like module constants (e.g. a permission set), rendered as literals."""
+    unions: tuple[UnionAlias, ...] = ()
+    """Named unions of the module's fields (declared before the classes)."""
 
 
 # ---- namespaces and the client ---------------------------------------------------------------

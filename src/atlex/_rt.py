@@ -30,6 +30,7 @@ from atlex._model import (
     register_rules,
     register_single,
 )
+from atlex._unions import ClosedUnion, OpenUnion
 
 __all__ = [
     "CLOSED",
@@ -40,12 +41,14 @@ __all__ = [
     "Bytes",
     "Cid",
     "CidLink",
+    "ClosedUnion",
     "Datetime",
     "Did",
     "Handle",
     "Language",
     "LexObject",
     "Nsid",
+    "OpenUnion",
     "RecordKey",
     "Tid",
     "UnknownMember",
