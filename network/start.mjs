@@ -207,6 +207,9 @@ const startLonePds = async (devEnv) => {
 
 const main = async () => {
   if (!['network', 'pds'].includes(opts.mode)) fail(`unknown --mode ${opts.mode}`, 'use --mode network or --mode pds');
+  if (opts['data-dir'] !== undefined && opts.mode !== 'pds') {
+    fail('--data-dir needs --mode pds', 'only a lone PDS keeps its state in a directory');
+  }
   if (opts['access-ttl'] !== undefined && opts.mode !== 'pds') {
     fail('--access-ttl needs --mode pds', 'short-lived tokens apply to a whole process; run a separate lone PDS for them');
   }
