@@ -195,10 +195,23 @@ class Arg:
 
 
 @dataclass(frozen=True)
+class StreamTypes:
+    """What a subscription stub names in ``atlex._ns`` (the runtime's stream types)."""
+
+    message: str | None
+    """A runtime alias replacing the generated ``Message`` union (``RepoMessage``: commits with
+    typed ops), or None for the generated one."""
+    settings: str
+    """The ``TypedDict`` of the sync stub's ``**settings``..."""
+    async_settings: str
+    """...and of the async one's."""
+
+
+@dataclass(frozen=True)
 class Stub:
     name: str
     nsid: str
-    kind: Literal["query", "procedure"]
+    kind: Literal["query", "procedure", "subscription"]
     const: str
     """Module-level name of the ``Method`` descriptor."""
     type_module: str
@@ -214,6 +227,8 @@ class Stub:
     """None: the method declares no output body."""
     has_params_struct: bool
     doc: str | None
+    stream: StreamTypes | None = None
+    """Subscriptions only: ``returns`` is the message type, iterated from a stream."""
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,7 @@ class Lowerer:
             elif isinstance(d, s.QuerySchema | s.ProcedureSchema):
                 stubs.append(method(self, ctx, d, state, errors))
             elif isinstance(d, s.SubscriptionSchema):
-                subscription(self, ctx, d, state, errors)
+                stubs.append(subscription(self, ctx, d, state, errors))
             elif isinstance(d, s.PermissionSetSchema):
                 definition = msgspec.to_builtins(d)
                 metadata.append((sym.name, definition))

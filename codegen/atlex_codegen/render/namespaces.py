@@ -56,18 +56,26 @@ def render_namespace(env: jinja2.Environment, n: ir.Namespace) -> str:
     )
 
 
+def _arg_view(a: ir.Arg, ref: Callable[[ir.TClass], str], usage: Usage) -> tuple[Expr, str]:
+    """A keyword parameter of a stub, and its entry in the params / input dict."""
+    text = type_expr(a.type, ref, usage, static=True, arg=True)
+    if a.required:
+        default = ""
+    elif a.has_default:
+        default = pystr(a.default) if isinstance(a.default, str) else repr(a.default)
+    else:
+        text = union_of(text, usage.note("_m.UnsetType"))
+        default = usage.note("_m.UNSET")
+    sig = Labeled(f"{a.name}: ", _quote_if_classes(text, a.type), default and f" = {default}")
+    return sig, f"{pystr(a.wire)}: {a.name}"
+
+
 def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: Usage) -> dict[str, Any]:
+    if st.stream is not None:
+        return _subscription_view(st, st.stream, ref, usage)
+
     def arg_view(a: ir.Arg) -> tuple[Expr, str]:
-        text = type_expr(a.type, ref, usage, static=True, arg=True)
-        if a.required:
-            default = ""
-        elif a.has_default:
-            default = pystr(a.default) if isinstance(a.default, str) else repr(a.default)
-        else:
-            text = union_of(text, usage.note("_m.UnsetType"))
-            default = usage.note("_m.UNSET")
-        sig = Labeled(f"{a.name}: ", _quote_if_classes(text, a.type), default and f" = {default}")
-        return sig, f"{pystr(a.wire)}: {a.name}"
+        return _arg_view(a, ref, usage)
 
     params = [arg_view(a) for a in st.params]
     inputs = [arg_view(a) for a in st.input_args]
@@ -127,6 +135,40 @@ def _stub_view(st: ir.Stub, ref: Callable[[ir.TClass], str], usage: Usage) -> di
         "method": "\n".join(statement(0, f"{st.const} = ", method)),
         "sync": body(False),
         "async": body(True),
+    }
+
+
+def _subscription_view(
+    st: ir.Stub, stream: ir.StreamTypes, ref: Callable[[ir.TClass], str], usage: Usage
+) -> dict[str, Any]:
+    """A subscription stub: a plain ``def`` on both twins (never awaited) returning
+    ``_ns.Stream[Message]`` (``_ns.AsyncStream`` on the async one), opened with the lexicon's
+    params and ``**settings`` (the runtime's stream options, typed by a ``TypedDict``)."""
+    params = [_arg_view(a, ref, usage) for a in st.params]
+    if stream.message is not None:
+        message = f"_ns.{stream.message}"
+    else:
+        assert st.returns is not None
+        message = flat(type_expr(st.returns, ref, usage, static=True))
+    usage.note(message)
+    where = (f"nsid={pystr(st.nsid)}", f"module={pystr(st.type_module)}")
+    const = "\n".join(statement(0, f"{st.const} = ", Seq("_ns.Subscription", "(", where, ")")))
+    entries = Seq("", "{", tuple(p[1] for p in params), "}")
+    doc = docstring(_stub_doc(st), "        ")
+
+    def body(stream_type: str, settings: str) -> str:
+        unpack = f"**settings: {pystr(f'_ns.Unpack[_ns.{settings}]')}"
+        head = Seq(f"def {st.name}", "(", ("self", "*", *(p[0] for p in params), unpack), ")")
+        lines = statement(4, "", head, f" -> {pystr(f'_ns.{stream_type}[{message}]')}:")
+        lines += ["        " + doc]
+        call = Seq("self._subscribe", "(", (st.const, entries, "settings"), ")")
+        lines += statement(8, "return ", call)
+        return "\n".join(lines)
+
+    return {
+        "method": const,
+        "sync": body("Stream", stream.settings),
+        "async": body("AsyncStream", stream.async_settings),
     }
 
 

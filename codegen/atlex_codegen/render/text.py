@@ -55,6 +55,8 @@ def pystr(value: str) -> str:
     """A string literal in the generated code's one quote style, the one ruff format writes:
     double quotes, unless the text holds more double quotes than single ones."""
     text = repr(value)
+    if "'" not in value and '"' not in value:
+        return '"' + text[1:-1] + '"'  # no quote to escape either way
     if text.startswith('"') or value.count('"') > value.count("'"):
         return text  # repr chose double quotes, or single ones need fewer escapes
     # repr's single-quoted body: unescape its quotes, escape the double ones
