@@ -15,6 +15,8 @@ Lossless: a value nobody read stays the input's bytes, which ``atlex.encode`` an
 (:class:`~atlex._datatypes.KeptSource`) and is written back as those bytes while it still
 equals them, else with the members its class does not define (``atlex._wire``).
 :func:`record_as` narrows a value to one generated class or says why it is not one.
+msgspec skips a ``Raw`` slice without checking the UTF-8 of its strings: a slice that is not
+valid UTF-8 raises :class:`atlex.MalformedJsonError` when it is read.
 
 :mod:`atlex._rt` (imported by every generated module) imports this, which plugs
 :func:`decode_unknown` into the leaf :mod:`atlex._datatypes`.
