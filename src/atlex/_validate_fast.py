@@ -14,6 +14,7 @@ checks over the whole value. Valid data never leaves this pass; invalid data pay
 
 from __future__ import annotations
 
+import keyword
 import re
 import threading
 import types
@@ -21,10 +22,10 @@ from collections.abc import Callable
 from typing import Any, Literal, Union, get_args, get_origin
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Raw, UnsetType
 
-from atlex._datatypes import CLOSED, RULES, Blob, Bytes, CidLink
-from atlex.datamodel import grapheme_len, utf8_len
+from atlex._datatypes import CLOSED, RULES, Blob, Bytes, CidLink, LazyField
+from atlex.datamodel import check_data_model, grapheme_len, utf8_len
 from atlex.syntax import FORMATS
 
 __all__ = ["Unsure", "fast_check"]
@@ -38,30 +39,35 @@ class Unsure(Exception):
     """The fast pass cannot prove the value valid: run the exact checks."""
 
 
-# Regexes that accept only valid values of a format (never wrong; they may miss valid ones,
-# which then go through the exact check in atlex.syntax). tests/unit/test_validate_fast.py
-# draws strings from each and checks them against the exact validator.
+# Fast accepts of the commonest format values: each accepts only valid values (never wrong)
+# and may miss valid ones, which then go through the exact check in atlex.syntax.
+# (Regexes: measured faster than str-method tests here.) tests/unit/test_validate_fast.py
+# draws strings from each and checks them with the exact validator.
 _CID = r"baf[ky]rei[a-h][a-z2-7]{50}[aeimquy4]"  # CIDv1 raw/dag-cbor sha2-256, base32
 _DID = r"did:plc:[a-z2-7]{24}"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HANDLE = rf"(?:{_LABEL}\.){{1,8}}[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?"
 _NSID = r"[a-z]{2,20}(?:\.[a-z]{2,20}){1,4}\.[a-zA-Z]{1,40}"
-FAST_FORMATS: dict[str, re.Pattern[str]] = {
-    "cid": re.compile(_CID),
-    "did": re.compile(_DID),
-    "handle": re.compile(_HANDLE),
-    "at-identifier": re.compile(rf"{_DID}|{_HANDLE}"),
-    "nsid": re.compile(_NSID),
-    "at-uri": re.compile(rf"at://(?:{_DID}|{_HANDLE})(?:/{_NSID}(?:/[a-zA-Z0-9_~:-]{{1,512}})?)?"),
-    "datetime": re.compile(
+FAST_PATTERNS: dict[str, str] = {
+    "cid": _CID,
+    "did": _DID,
+    "handle": _HANDLE,
+    "at-identifier": rf"{_DID}|{_HANDLE}",
+    "nsid": _NSID,
+    "at-uri": rf"at://(?:{_DID}|{_HANDLE})(?:/{_NSID}(?:/[a-zA-Z0-9_~:-]{{1,512}})?)?",
+    "datetime": (
         r"[0-9]{4}-(?:0[1-9]|1[012])-(?:0[1-9]|1[0-9]|2[0-8])"
         r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,30})?(?:Z|\+00:00)"
     ),
-    "uri": re.compile(r"https?://[a-zA-Z0-9.-]{1,253}(?:[/?#][!#-;=?-~]{0,4000})?"),
-    "tid": re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}"),
-    "language": re.compile(r"[a-z]{2,3}(?:-[A-Z]{2})?"),
-    "record-key": re.compile(r"[a-zA-Z0-9_~:-]{1,512}"),
+    "uri": r"https?://[a-zA-Z0-9.-]{1,253}(?:[/?#][!#-;=?-~]{0,4000})?",
+    "tid": r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}",
+    "language": r"[a-z]{2,3}(?:-[A-Z]{2})?",
+    "record-key": r"[a-zA-Z0-9_~:-]{1,512}",
 }
+FAST_FORMATS: dict[str, Callable[[str], object]] = {
+    name: re.compile(pattern).fullmatch for name, pattern in FAST_PATTERNS.items()
+}
+"""Format name -> a test that is truthy only for valid values."""
 
 
 ExactField = Callable[[Any, dict[str, Any], bool, bool], Callable[[Any, str, bool], None] | None]
@@ -95,7 +101,7 @@ def _map_ok(d: dict[Any, Any]) -> bool:
     sends it to ``atlex.datamodel.check_data_model`` (floats, structs, odd keys...)."""
     if "$link" in d:
         link: Any = d["$link"]
-        return len(d) == 1 and link.__class__ is str and _is_cid(link) is not None
+        return len(d) == 1 and link.__class__ is str and _cid(link) is not None
     if "$bytes" in d:
         return False
     if "$type" in d:
@@ -104,14 +110,12 @@ def _map_ok(d: dict[Any, Any]) -> bool:
             return False
         if kind == "blob":
             return _blob_ok(d)
-    for key, value in d.items():
+    if "__proto__" in d or not _STR.issuperset(map(type, d)):  # keys: str, not __proto__
+        return False
+    for value in d.values():
         kind = value.__class__
         if kind is str or kind is bool or value is None:
-            if key.__class__ is str and key != "__proto__":
-                continue
-            return False
-        if key.__class__ is not str or key == "__proto__":
-            return False
+            continue
         if kind is dict:
             if not _map_ok(value):
                 return False
@@ -121,6 +125,9 @@ def _map_ok(d: dict[Any, Any]) -> bool:
         elif kind is not int or not _INT64_MIN <= value <= _INT64_MAX:
             return False
     return True
+
+
+_STR = frozenset((str,))
 
 
 def _blob_ok(d: dict[Any, Any]) -> bool:
@@ -155,7 +162,7 @@ def _list_ok(items: list[Any]) -> bool:
     return True
 
 
-_is_cid = re.compile(_CID).fullmatch
+_cid = FAST_FORMATS["cid"]
 
 
 def _object_ok(d: dict[Any, Any]) -> bool:
@@ -163,8 +170,27 @@ def _object_ok(d: dict[Any, Any]) -> bool:
     return "$link" not in d and "$bytes" not in d and d.get("$type") != "blob" and _map_ok(d)
 
 
+def _unknown_ok(value: Any) -> bool:
+    """An ``unknown`` field: nobody read it (its JSON), it holds plain data (as above), or it
+    was read into its generated class (a data-model object, as the exact pass checks it)."""
+    if value.__class__ is Raw:
+        try:
+            value = _JSON.decode(value)
+        except (msgspec.DecodeError, RecursionError):  # e.g. an unpaired surrogate escape
+            return False
+    elif isinstance(value, msgspec.Struct):  # read into its class: the exact pass's own test
+        return not check_data_model(value)
+    return value.__class__ is dict and _object_ok(value)
+
+
+_JSON = msgspec.json.Decoder()
+
 _namespace.update(
-    object_ok=_object_ok, utf8_len=utf8_len, grapheme_len=grapheme_len, FORMATS=FORMATS
+    unknown_ok=_unknown_ok,
+    object_ok=_object_ok,
+    utf8_len=utf8_len,
+    grapheme_len=grapheme_len,
+    FORMATS=FORMATS,
 )
 
 
@@ -190,7 +216,7 @@ class _Compiler:
         name = self.names.get(cls)
         if name is None:
             existing = _compiled.get(cls)
-            name = f"check_{len(_namespace)}_{cls.__name__}"
+            name = f"check_{len(_namespace)}"  # (never text from a lexicon: see _literal)
             if existing is not None:
                 _namespace[name] = existing
             else:
@@ -210,14 +236,23 @@ class _Compiler:
         for info in msgspec.structs.fields(cls):
             if info.name.startswith("_lex"):
                 continue
+            if not info.name.isidentifier() or keyword.iskeyword(info.name):
+                return "\n".join([lines[0], "    raise Unsure"])  # left to the exact pass
             rule = rules.get(info.name) or {}
             closed = (cls, info.name) in CLOSED
-            body = self.field(info.type, rule, closed, "x", 1)
+            try:
+                body = self.field(info.type, rule, closed, "x", 1)
+            except _NotCode:  # a rule that is not what the generator emits: the exact check
+                body = self.slow(info.type, rule, closed, "x")
+            read = f"v.{info.name}"
+            lazy = getattr(cls, info.name, None)
+            if isinstance(lazy, LazyField):  # an `unknown` value: read without decoding it
+                read = f"{self.constant(lazy.raw)}(v)"
             if info.required:
-                lines += [f"    x = v.{info.name}", "    if x is UNSET: raise Unsure"]
+                lines += [f"    x = {read}", "    if x is UNSET: raise Unsure"]
                 lines += ["    " + line for line in body]
             elif body:
-                lines += [f"    x = v.{info.name}", "    if x is not UNSET:"]
+                lines += [f"    x = {read}", "    if x is not UNSET:"]
                 lines += ["        " + line for line in body]
         lines.append("    return None")
         return "\n".join(lines)
@@ -252,8 +287,9 @@ class _Compiler:
         if tp is bool:
             return [f"if {var}.__class__ is not bool: raise Unsure"]
         if tp is int:
-            low = max(_INT64_MIN, rule.get("minimum", _INT64_MIN))
-            high = min(_INT64_MAX, rule.get("maximum", _INT64_MAX))
+            minimum, maximum = _literal(rule.get("minimum")), _literal(rule.get("maximum"))
+            low = _INT64_MIN if minimum is None else max(_INT64_MIN, minimum)
+            high = _INT64_MAX if maximum is None else min(_INT64_MAX, maximum)
             return [f"if {var}.__class__ is not int or not {low} <= {var} <= {high}: raise Unsure"]
         if origin is Literal:
             values: tuple[Any, ...] = get_args(tp)
@@ -261,7 +297,7 @@ class _Compiler:
             return [f"if ({var}.__class__, {var}) not in {allowed}: raise Unsure"]
         if origin is list:
             (item_tp,) = get_args(tp) or (Any,)
-            low, high = rule.get("min_items"), rule.get("max_items")
+            low, high = _literal(rule.get("min_items")), _literal(rule.get("max_items"))
             test = f"{var}.__class__ is not list"
             if low is not None:
                 test += f" or len({var}) < {low}"
@@ -274,6 +310,8 @@ class _Compiler:
                 lines.append(f"for {item} in {var}:")
                 lines.extend("    " + line for line in body)
             return lines
+        if tp is Raw and rule.get("object") and not rule.get("typed"):
+            return [f"if not unknown_ok({var}): raise Unsure"]
         if (origin is dict or tp is dict) and not rule.get("typed"):
             test = f"{var}.__class__ is not dict"
             if rule.get("object"):
@@ -290,8 +328,8 @@ class _Compiler:
 
     def string(self, rule: dict[str, Any], var: str) -> list[str]:
         lines: list[str] = []
-        max_bytes, min_bytes = rule.get("max_bytes"), rule.get("min_bytes")
-        max_g, min_g = rule.get("max_graphemes"), rule.get("min_graphemes")
+        max_bytes, min_bytes = _literal(rule.get("max_bytes")), _literal(rule.get("min_bytes"))
+        max_g, min_g = _literal(rule.get("max_graphemes")), _literal(rule.get("min_graphemes"))
         if max_bytes is not None:  # UTF-8 is at most 4 bytes a code point
             lines.append(
                 f"if len({var}) * 4 > {max_bytes} and utf8_len({var}) > {max_bytes}: raise Unsure"
@@ -304,11 +342,13 @@ class _Compiler:
             lines.append(f"if len({var}) > {max_g} and grapheme_len({var}) > {max_g}: raise Unsure")
         if min_g is not None:
             lines.append(f"if grapheme_len({var}) < {min_g}: raise Unsure")
-        fmt: str | None = rule.get("format")
+        fmt: Any = rule.get("format")
         if fmt is not None:
-            fast = self.constant(FAST_FORMATS[fmt].fullmatch if fmt in FAST_FORMATS else _never)
+            if fmt not in FORMATS:
+                raise _NotCode
+            fast = self.constant(FAST_FORMATS.get(fmt, _never))
             exact = self.constant(FORMATS[fmt])
-            lines.append(f"if {fast}({var}) is None and not {exact}({var}): raise Unsure")
+            lines.append(f"if not {fast}({var}) and not {exact}({var}): raise Unsure")
         return lines
 
     def slow(self, tp: Any, rule: dict[str, Any], closed: bool, var: str) -> list[str]:
@@ -323,8 +363,20 @@ class _Compiler:
 _LEAVES = (Blob, Bytes, CidLink)
 
 
-def _never(value: str) -> None:
-    return None
+class _NotCode(Exception):
+    """A rule value that may not be written into the generated source."""
+
+
+def _literal(value: object) -> int | None:
+    """A bound as it may appear in generated source: an exact int (or None), nothing else,
+    so that no lexicon text can ever become code."""
+    if value is None or type(value) is int:
+        return value
+    raise _NotCode
+
+
+def _never(value: str) -> bool:
+    return False
 
 
 def _unsure(value: object) -> None:

@@ -87,7 +87,7 @@ def string_check(rule: dict[str, Any]) -> Check | None:
             raise invalid(f"string longer than {max_g} graphemes", path)
         if min_g is not None and (n < min_g or _graphemes(value) < min_g):
             raise invalid(f"string shorter than {min_g} graphemes", path)
-        if fmt is not None and (fast is None or fast.fullmatch(value) is None):
+        if fmt is not None and (fast is None or not fast(value)):
             _check_format(fmt, value, path, strict)
 
     return string_check
