@@ -561,6 +561,8 @@ def _convert(
 ) -> Any:
     """:func:`_json` over builtins."""
     plan = _type_plan(tp)
+    if plan.target is Raw and type(obj) is not Raw:  # `unknown` (atlex._lazy): JSON kept
+        return _as_raw(obj, path)
     if _inside(known, path):
         failure = cast("SchemaMismatchError", known)
     else:
@@ -580,6 +582,18 @@ def _convert(
             for i, item in enumerate(items)
         ]
     raise _again(failure)
+
+
+def _as_raw(obj: Any, path: str) -> Raw:
+    """An ``unknown`` value given as builtins, as the JSON a decode would have kept."""
+    try:
+        return Raw(msgspec.json.encode(obj))
+    except UnicodeEncodeError:  # unpaired surrogates: escaped, as atlex.encode writes them
+        import json
+
+        return Raw(json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode())
+    except (TypeError, ValueError) as exc:
+        raise SchemaMismatchError(f"not JSON data: {exc}", path) from None
 
 
 def _convert_tag(

@@ -94,8 +94,9 @@ def test_unknown_variant_has_the_exact_share_and_atlex_keeps_them_as_dicts() -> 
 def test_decode_contenders_without_peers_all_accept_the_fixture() -> None:
     body = fixture.build(items=5)
     found = contenders(body, peers=False)
-    assert set(found) == {"atlex", "json.loads", "msgspec untyped"}
+    assert set(found) == {"atlex", "atlex, records read", "json.loads", "msgspec untyped"}
     assert isinstance(found["atlex"](), get_timeline.Output)
+    assert found["atlex, records read"]() >= 5  # every post record (replies: more), typed
     assert found["json.loads"]() == found["msgspec untyped"]()
 
 
@@ -220,6 +221,32 @@ def test_report_judges_each_goal_on_ratios() -> None:
     assert text.count("\n") == 3 and text.startswith("| figure")
 
 
+def test_validate_rows_judge_validate_against_the_decode_of_the_same_page() -> None:
+    base = {"atlex": _samples(1.0), "json.loads": _samples(4.0), "msgspec untyped": _samples(2.0)}
+    decoded = DecodeResult(
+        items=100,
+        clean_bytes=450_000,
+        unknown_bytes=440_000,
+        unknown_embeds=10,
+        clean=base,
+        unknown=base,
+        captured=base,
+        captured_items=99,
+        validate={
+            "decode": _samples(1.0),
+            "validate": _samples(2.5),
+            "lossless decode": _samples(5.0),
+        },
+        captured_validate={"decode": _samples(1.0), "validate": _samples(3.5)},
+    )
+    synthetic, captured = report.decode_rows(decoded)[-2:]
+    assert "synthetic 100-item" in synthetic.figure and "captured 99-item" in captured.figure
+    assert [str(g) for g in synthetic.goals] == ["✅ ≤ 3x the decode: 2.50x"]
+    assert "lossless=True decode 5000 ms (5.0x)" in synthetic.reference
+    assert [g.met for g in captured.goals] == [False]  # 3.5x
+    assert "lossless" not in captured.reference
+
+
 def test_quick_run_prints_the_table() -> None:
     """The whole driver with tiny counts and without the peers (they live in the bench venv)."""
     done = subprocess.run(
@@ -265,5 +292,20 @@ def test_capture_seeds_the_appview_and_returns_a_timeline_every_decoder_accepts(
         "app.bsky.feed.defs#reasonRepost",
     ):
         assert kinds[kind] > 0, kind
-    assert set(contenders(body, peers=False)) == {"atlex", "json.loads", "msgspec untyped"}
+    assert set(contenders(body, peers=False)) == {
+        "atlex",
+        "atlex, records read",
+        "json.loads",
+        "msgspec untyped",
+    }
     assert isinstance(contenders(body, peers=False)["atlex"](), get_timeline.Output)
+
+
+def test_the_validate_figure_measures_the_fast_pass() -> None:
+    """The synthetic page is proved valid by validate()'s fast pass alone (a fallback to the
+    exact pass would make the figure measure both)."""
+    from atlex import _validate
+    from atlex._validate_fast import fast_check
+
+    value = atlex.decode(fixture.build(items=20), get_timeline.Output)
+    fast_check(get_timeline.Output, _validate.compile_field)(value)

@@ -1,12 +1,9 @@
 """Stage 2 driver: catalog -> IR. Plans module and symbol names, lowers each document's defs
-(objects, records, methods, subscriptions) and hands layout to :mod:`.layout`, types to
-:mod:`.types`.
+(objects, records; methods and subscriptions through :mod:`.methods`) and hands layout to
+:mod:`.layout`, types to :mod:`.types`.
 
 Pure: returns a ``Package`` plus the problems found (unresolved refs and the like). Iteration
 follows sorted NSIDs and document order, so the result is deterministic.
-
-Over 400 lines for one job: the defs of a document (objects, records, methods, subscriptions)
-share the naming state kept here; types and layout already live in their own modules.
 """
 
 from __future__ import annotations
@@ -30,26 +27,28 @@ from atlex_codegen.lower.layout import (
     package_inits,
     plan_namespaces,
 )
+from atlex_codegen.lower.methods import method, subscription
 from atlex_codegen.lower.types import Symbol, TypeContext, classes, description_of, unions_in
 from atlex_codegen.naming import Namer, camel_of, class_name, constant_name, field_name
 
-__all__ = ["Lowerer", "catalog_digest", "lower"]
+__all__ = ["Lowerer", "ModuleState", "catalog_digest", "lower"]
 
 # Names every generated type module defines or imports itself.
 _MODULE_RESERVED = frozenset({"NSID", "ERRORS", "TYPE_CHECKING"})
 # Attributes a generated struct must never shadow (runtime helpers live there).
 _FIELD_RESERVED = frozenset({"validate"})
-_JSON = "application/json"
 
 
 @dataclass
-class _ModuleState:
+class ModuleState:
     """Per type module bookkeeping while lowering."""
 
     module: str
     namer: Namer
     structs: list[ir.Struct] = field(default_factory=lambda: [])
     aliases: list[ir.Alias] = field(default_factory=lambda: [])
+    unions: dict[ir.TUnion, ir.UnionAlias] = field(default_factory=lambda: {})
+    """Named field unions, by union: one alias per distinct union of the module."""
 
 
 def lower(
@@ -91,8 +90,9 @@ class Lowerer:
         self.modules: dict[str, str] = {}  # nsid -> dotted module
         self.paths: dict[str, str] = {}  # dotted module -> file path
         self.symbols: dict[tuple[str, str], Symbol] = {}
-        self.states: dict[str, _ModuleState] = {}
+        self.states: dict[str, ModuleState] = {}
         self.tagged: set[tuple[str, str]] = set()
+        self._document = ""  # the NSID being lowered: only its own fields get named unions
 
     # ---- driver ------------------------------------------------------------------------------
 
@@ -139,7 +139,7 @@ class Lowerer:
     def _plan_symbols(self) -> None:
         for nsid, doc in self.catalog.documents.items():
             module = self.modules[nsid]
-            state = _ModuleState(module, Namer(_MODULE_RESERVED))
+            state = ModuleState(module, Namer(_MODULE_RESERVED))
             self.states[module] = state
             # main first: its conventional names win over same-named defs
             ordered = sorted(doc.defs.items(), key=lambda kv: kv[0] != "main")
@@ -194,6 +194,7 @@ class Lowerer:
     def _lower_document(self, nsid: str, doc: Document) -> tuple[ir.TypeModule, list[ir.Stub]]:
         module = self.modules[nsid]
         state = self.states[module]
+        self._document = nsid
         constants: list[ir.Constant] = []
         errors: list[ir.ErrorClass] = []
         metadata: list[tuple[str, object]] = []
@@ -207,15 +208,15 @@ class Lowerer:
                 constants.append(ir.Constant(sym.name, lex_id, desc))
             elif isinstance(d, s.ObjectSchema):
                 tag = lex_id if (nsid, def_name) in self.tagged else None
-                state.structs.append(self._struct(ctx, sym.name, d, lex_id, tag, desc))
+                state.structs.append(self.struct(ctx, sym.name, d, lex_id, tag, desc))
             elif isinstance(d, s.RecordSchema):
                 rdesc = desc or description_of(d.record)
-                struct = self._struct(ctx.at(".record"), sym.name, d.record, lex_id, lex_id, rdesc)
+                struct = self.struct(ctx.at(".record"), sym.name, d.record, lex_id, lex_id, rdesc)
                 state.structs.append(replace(struct, record_key=d.key))
             elif isinstance(d, s.QuerySchema | s.ProcedureSchema):
-                stubs.append(self._method(ctx, d, state, errors))
+                stubs.append(method(self, ctx, d, state, errors))
             elif isinstance(d, s.SubscriptionSchema):
-                self._subscription(ctx, d, state, errors)
+                stubs.append(subscription(self, ctx, d, state, errors))
             elif isinstance(d, s.PermissionSetSchema):
                 definition = msgspec.to_builtins(d)
                 metadata.append((sym.name, definition))
@@ -236,10 +237,11 @@ class Lowerer:
             aliases=tuple(state.aliases),
             errors=tuple(errors),
             metadata=tuple(metadata),
+            unions=tuple(state.unions.values()),
         )
         return type_module, stubs
 
-    def _struct(
+    def struct(
         self,
         ctx: TypeContext,
         name: str,
@@ -269,12 +271,15 @@ class Lowerer:
                     (False, True): "single",
                     (False, False): None,
                 }[(u.closed, single)]
+            ftype = fctx.type_of(prop)
+            if ctx.nsid == self._document:
+                ftype = self._named_unions(ctx.module, name + class_name(wire), ftype)
             fields.append(
                 ir.Field(
                     name=fname,
                     wire=wire,
                     rename=camel_of(fname) != wire,
-                    type=fctx.type_of(prop),
+                    type=ftype,
                     required=wire in required,
                     nullable=wire in nullable and not params,
                     default=default if has_default else None,  # type: ignore[arg-type]
@@ -286,148 +291,26 @@ class Lowerer:
             )
         return ir.Struct(name, lex_id, tag, tuple(fields), doc)
 
+    def _named_unions(self, module: str, name: str, t: ir.TypeExpr) -> ir.TypeExpr:
+        """``t`` with its union (alone or as list items) replaced by the module's alias for it,
+        declared on first use as ``name``. Fields of another document's struct (flattened
+        into a call's arguments) keep theirs inline: that module names its own."""
+        if isinstance(t, ir.TList):
+            return ir.TList(self._named_unions(module, name, t.item))
+        if not isinstance(t, ir.TUnion):
+            return t
+        state = self.states[module]
+        alias = state.unions.get(t)
+        if alias is None:
+            alias = state.unions[t] = ir.UnionAlias(state.namer.take(name), t)
+        return ir.TNamed(module, alias.name)
+
     def inline_object(self, ctx: TypeContext, obj: s.ObjectSchema) -> ir.TClass:
         """An object schema written inline (not per spec, accepted): a class of its own."""
         state = self.states[ctx.module]
         name = state.namer.take(class_name(ctx.owner or "Inline"))
-        state.structs.append(self._struct(ctx, name, obj, None, None, description_of(obj)))
+        state.structs.append(self.struct(ctx, name, obj, None, None, description_of(obj)))
         return ir.TClass(ctx.module, name)
-
-    # ---- methods -----------------------------------------------------------------------------
-
-    def _method(
-        self,
-        ctx: TypeContext,
-        d: s.QuerySchema | s.ProcedureSchema,
-        state: _ModuleState,
-        errors: list[ir.ErrorClass],
-    ) -> ir.Stub:
-        nsid, module = ctx.nsid, ctx.module
-        kind: Any = "query" if isinstance(d, s.QuerySchema) else "procedure"
-        params_struct = self._params(ctx, d.parameters, state)
-        input_kind: Any = None
-        input_encoding: str | None = None
-        input_obj: tuple[ir.Field, ...] | None = None
-        input_union: ir.TypeExpr | None = None
-        if isinstance(d, s.ProcedureSchema) and isinstance(d.input, s.Body):
-            input_encoding = d.input.encoding
-            input_kind = "json" if _is_json(d.input.encoding) else "binary"
-            if input_kind == "json":
-                input_obj, input_union = self._body(
-                    ctx.at(".input.schema"), d.input, "Input", state
-                )
-        output_kind: Any = None
-        output_encoding: str | None = None
-        output_schema = False
-        returns: ir.TypeExpr | None = None
-        if isinstance(d.output, s.Body):
-            output_encoding = d.output.encoding
-            output_kind = "json" if _is_json(d.output.encoding) else "binary"
-            if output_kind == "binary":
-                returns = ir.TScalar("bytes")
-            elif isinstance(d.output.schema, UnsetType):
-                returns = ir.TScalar("dict")
-            else:
-                self._body(ctx.at(".output.schema"), d.output, "Output", state)
-                output_schema = True
-                returns = ir.TClass(module, "Output")
-        for e in d.errors:
-            ename = e.name if e.name.endswith("Error") else e.name + "Error"
-            errors.append(
-                ir.ErrorClass(state.namer.take(class_name(ename)), e.name, description_of(e))
-            )
-        # keyword arguments of the stub: params, then the input object's fields
-        namer = Namer(frozenset({"self", "options"}))
-        if input_kind == "binary":
-            namer = Namer(frozenset({"self", "options", "data", "content_type"}))
-        params = tuple(_arg(namer, f) for f in (params_struct.fields if params_struct else ()))
-        input_args: tuple[ir.Arg, ...] = ()
-        if input_obj is not None:
-            input_args = tuple(_arg(namer, f) for f in input_obj)
-        elif input_union is not None:
-            input_args = (
-                ir.Arg(namer.take("input"), "", input_union, True, None, False, "The input body."),
-            )
-        last = nsid.rsplit(".", 1)[1]
-        return ir.Stub(
-            name=field_name(last),
-            nsid=nsid,
-            kind=kind,
-            const="_" + constant_name(last),
-            type_module=module,
-            type_alias="",
-            params=params,
-            input_kind=input_kind,
-            input_args=input_args,
-            input_encoding=input_encoding,
-            output_kind=output_kind,
-            output_schema=output_schema,
-            output_encoding=output_encoding,
-            returns=returns,
-            has_params_struct=params_struct is not None,
-            doc=description_of(d),
-        )
-
-    def _params(
-        self, ctx: TypeContext, p: s.ParamsSchema | UnsetType, state: _ModuleState
-    ) -> ir.Struct | None:
-        if isinstance(p, UnsetType):
-            return None
-        obj = s.ObjectSchema(properties=p.properties, required=p.required)
-        name = state.namer.take("Params")
-        doc = description_of(p) or f"The parameters of ``{ctx.nsid}``."
-        struct = self._struct(ctx.at(".parameters"), name, obj, None, None, doc, params=True)
-        state.structs.append(struct)
-        return struct
-
-    def _body(
-        self, ctx: TypeContext, body: s.Body, name: str, state: _ModuleState
-    ) -> tuple[tuple[ir.Field, ...] | None, ir.TypeExpr | None]:
-        """Lower an input/output body. Returns (object fields to flatten, or a union type)."""
-        schema = body.schema
-        if isinstance(schema, UnsetType):
-            return None, None
-        if isinstance(schema, s.ObjectSchema):
-            taken = state.namer.take(name)
-            doc = description_of(body) or description_of(schema)
-            doc = doc or f"The {name.lower()} of ``{ctx.nsid}``."
-            struct = self._struct(ctx, taken, schema, None, None, doc)
-            state.structs.append(struct)
-            return struct.fields, None
-        target = ctx.type_of(schema)
-        state.namer.take(name)
-        state.aliases.append(ir.Alias(name, target, True, description_of(body)))
-        if isinstance(schema, s.RefSchema) and isinstance(target, ir.TClass):
-            resolved = self.resolve(ctx.nsid, _absolute(ctx.nsid, schema.ref))
-            if resolved is not None:
-                doc = self.catalog.documents[resolved[0]]
-                d = doc.defs[resolved[1]]
-                obj = d.record if isinstance(d, s.RecordSchema) else d
-                if isinstance(obj, s.ObjectSchema):
-                    tctx = TypeContext(
-                        self, resolved[0], resolved[1], self.modules[resolved[0]], ""
-                    )
-                    struct = self._struct(tctx, target.name, obj, None, None, None)
-                    return struct.fields, None
-        return None, target
-
-    def _subscription(
-        self,
-        ctx: TypeContext,
-        d: s.SubscriptionSchema,
-        state: _ModuleState,
-        errors: list[ir.ErrorClass],
-    ) -> None:
-        self._params(ctx, d.parameters, state)
-        if isinstance(d.message, s.Message):
-            union = ctx.at(".message.schema").type_of(d.message.schema)
-            name = state.namer.take("Message")
-            state.aliases.append(ir.Alias(name, union, True, description_of(d.message)))
-        for e in d.errors:
-            ename = e.name if e.name.endswith("Error") else e.name + "Error"
-            errors.append(
-                ir.ErrorClass(state.namer.take(class_name(ename)), e.name, description_of(e))
-            )
 
     # ---- imports -----------------------------------------------------------------------------
 
@@ -440,30 +323,10 @@ class Lowerer:
                 used.update(c.module for c in classes(f.type))
         for a in aliases:
             used.update(c.module for c in classes(a.type))
+        for u in self.states[module].unions.values():
+            used.update(c.module for c in u.type.members)
         used.discard(module)
-        return import_aliases(self.package, sorted(used))
-
-
-def _arg(namer: Namer, f: ir.Field) -> ir.Arg:
-    # named from the wire name again: a struct escapes names its helpers use (``validate``);
-    # a call's keyword arguments need no such escape
-    return ir.Arg(
-        name=namer.take(field_name(f.wire)),
-        wire=f.wire,
-        type=f.type,
-        required=f.required,
-        default=f.default,
-        has_default=f.has_default,
-        doc=f.doc,
-    )
-
-
-def _is_json(encoding: str) -> bool:
-    return encoding == _JSON or encoding.startswith(_JSON + ";")
-
-
-def _absolute(nsid: str, ref: str) -> str:
-    return nsid + ref if ref.startswith("#") else ref
+        return import_aliases(sorted(used))
 
 
 def _scope_constants(namer: Namer, nsid: str, definition: object) -> list[tuple[str, object]]:

@@ -1,0 +1,400 @@
+"""The fast pass of ``validate()``: one generated Python function per class that only says
+"certainly valid" (returns) or "not sure" (raises).
+
+Each class's checks are compiled once into straight-line source: per field an attribute read,
+an exact-class test and the lexicon constraints the field carries, inlined (bounds are
+constants; formats go through a regex that accepts only valid values, the exact check runs
+only when it does not match). No JSON paths are built and nothing is looked up per field.
+
+The pass is *sufficient*, never lenient: anything it does not prove (a lenient datetime, a
+subclass, an unknown union member kept as a dict, a value of the wrong type, a violated
+constraint) raises, and :func:`atlex._validate.validate` then runs the exact, path-naming
+checks over the whole value. Valid data never leaves this pass; invalid data pays both.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import threading
+import types
+from collections.abc import Callable
+from typing import Any, Literal, Union, get_args, get_origin
+
+import msgspec
+from msgspec import UNSET, Raw, UnsetType
+
+from atlex._datatypes import CLOSED, RULES, Blob, Bytes, CidLink, LazyField
+from atlex.datamodel import check_data_model, grapheme_len, utf8_len
+from atlex.syntax import FORMATS
+
+__all__ = ["Unsure", "fast_check"]
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+Fast = Callable[[Any], None]
+
+
+class Unsure(Exception):
+    """The fast pass cannot prove the value valid: run the exact checks."""
+
+
+# Fast accepts of the commonest format values: each accepts only valid values (never wrong)
+# and may miss valid ones, which then go through the exact check in atlex.syntax.
+# (Regexes: measured faster than str-method tests here.) tests/unit/test_validate_fast.py
+# draws strings from each and checks them with the exact validator.
+_CID = r"baf[ky]rei[a-h][a-z2-7]{50}[aeimquy4]"  # CIDv1 raw/dag-cbor sha2-256, base32
+_DID = r"did:plc:[a-z2-7]{24}"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HANDLE = rf"(?:{_LABEL}\.){{1,8}}[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?"
+_NSID = r"[a-z]{2,20}(?:\.[a-z]{2,20}){1,4}\.[a-zA-Z]{1,40}"
+FAST_PATTERNS: dict[str, str] = {
+    "cid": _CID,
+    "did": _DID,
+    "handle": _HANDLE,
+    "at-identifier": rf"{_DID}|{_HANDLE}",
+    "nsid": _NSID,
+    "at-uri": rf"at://(?:{_DID}|{_HANDLE})(?:/{_NSID}(?:/[a-zA-Z0-9_~:-]{{1,512}})?)?",
+    "datetime": (
+        r"[0-9]{4}-(?:0[1-9]|1[012])-(?:0[1-9]|1[0-9]|2[0-8])"
+        r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,30})?(?:Z|\+00:00)"
+    ),
+    "uri": r"https?://[a-zA-Z0-9.-]{1,253}(?:[/?#][!#-;=?-~]{0,4000})?",
+    "tid": r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}",
+    "language": r"[a-z]{2,3}(?:-[A-Z]{2})?",
+    "record-key": r"[a-zA-Z0-9_~:-]{1,512}",
+}
+FAST_FORMATS: dict[str, Callable[[str], object]] = {
+    name: re.compile(pattern).fullmatch for name, pattern in FAST_PATTERNS.items()
+}
+"""Format name -> a test that is truthy only for valid values."""
+
+
+ExactField = Callable[[Any, dict[str, Any], bool, bool], Callable[[Any, str, bool], None] | None]
+"""atlex._validate.compile_field: (annotation, rule, closed, single) -> the exact check."""
+
+
+def fast_check(cls: type[Any], exact_field: ExactField) -> Fast:
+    """The fast pass for ``cls`` (compiled with every class it reaches, once); kinds it does
+    not specialise call the exact check ``exact_field`` compiles."""
+    check = _compiled.get(cls)
+    if check is None:
+        with _compiling:  # one compiler at a time: it names functions by the namespace size
+            if cls not in _compiled:
+                try:
+                    _Compiler(exact_field).compile(cls)
+                except Exception:  # a bug here may only cost speed
+                    _compiled[cls] = _unsure
+            check = _compiled[cls]
+    return check
+
+
+_compiling = threading.Lock()
+
+
+_compiled: dict[type[Any], Fast] = {}
+_namespace: dict[str, Any] = {"UNSET": UNSET, "Unsure": Unsure, "str": str, "int": int}
+
+
+def _map_ok(d: dict[Any, Any]) -> bool:
+    """True when ``d`` (an ``unknown`` field's object) is certainly data-model JSON; False
+    sends it to ``atlex.datamodel.check_data_model`` (floats, structs, odd keys...)."""
+    if "$link" in d:
+        link: Any = d["$link"]
+        return len(d) == 1 and link.__class__ is str and _cid(link) is not None
+    if "$bytes" in d:
+        return False
+    if "$type" in d:
+        kind: Any = d["$type"]
+        if kind.__class__ is not str or not kind:
+            return False
+        if kind == "blob":
+            return _blob_ok(d)
+    if "__proto__" in d or not _STR.issuperset(map(type, d)):  # keys: str, not __proto__
+        return False
+    for value in d.values():
+        kind = value.__class__
+        if kind is str or kind is bool or value is None:
+            continue
+        if kind is dict:
+            if not _map_ok(value):
+                return False
+        elif kind is list:
+            if not _list_ok(value):
+                return False
+        elif kind is not int or not _INT64_MIN <= value <= _INT64_MAX:
+            return False
+    return True
+
+
+_STR = frozenset((str,))
+
+
+def _blob_ok(d: dict[Any, Any]) -> bool:
+    ref: Any = d.get("ref")
+    mime: Any = d.get("mimeType")
+    size: Any = d.get("size")
+    return (
+        len(d) == 4
+        and ref.__class__ is dict
+        and "$link" in ref
+        and _map_ok(ref)
+        and mime.__class__ is str
+        and mime != ""
+        and size.__class__ is int
+        and 0 <= size <= _INT64_MAX
+    )
+
+
+def _list_ok(items: list[Any]) -> bool:
+    for value in items:
+        kind = value.__class__
+        if kind is str or kind is bool or value is None:
+            continue
+        if kind is dict:
+            if not _map_ok(value):
+                return False
+        elif kind is list:
+            if not _list_ok(value):
+                return False
+        elif kind is not int or not _INT64_MIN <= value <= _INT64_MAX:
+            return False
+    return True
+
+
+_cid = FAST_FORMATS["cid"]
+
+
+def _object_ok(d: dict[Any, Any]) -> bool:
+    """An ``unknown`` field: an object that is not bytes, a link or a blob (then as above)."""
+    return "$link" not in d and "$bytes" not in d and d.get("$type") != "blob" and _map_ok(d)
+
+
+def _unknown_ok(value: Any) -> bool:
+    """An ``unknown`` field: nobody read it (its JSON), it holds plain data (as above), or it
+    was read into its generated class (a data-model object, as the exact pass checks it)."""
+    if value.__class__ is Raw:
+        try:
+            value = _JSON.decode(value)
+        except (msgspec.DecodeError, RecursionError):  # e.g. an unpaired surrogate escape
+            return False
+    elif isinstance(value, msgspec.Struct):  # read into its class: the exact pass's own test
+        return not check_data_model(value)
+    return value.__class__ is dict and _object_ok(value)
+
+
+_JSON = msgspec.json.Decoder()
+
+_namespace.update(
+    unknown_ok=_unknown_ok,
+    object_ok=_object_ok,
+    utf8_len=utf8_len,
+    grapheme_len=grapheme_len,
+    FORMATS=FORMATS,
+)
+
+
+class _Compiler:
+    """Writes the source of one function per class not compiled yet, then runs it."""
+
+    def __init__(self, exact_field: ExactField) -> None:
+        self.exact_field = exact_field
+        self.pending: list[type[Any]] = []
+        self.names: dict[type[Any], str] = {}
+        self.sources: list[str] = []
+
+    def compile(self, root: type[Any]) -> None:
+        self.function_of(root)
+        while self.pending:
+            self.sources.append(self.source_of(self.pending.pop()))
+        exec("\n\n".join(self.sources), _namespace)  # the source built above
+        for cls, name in self.names.items():
+            _compiled[cls] = _namespace[name]
+
+    def function_of(self, cls: type[Any]) -> str:
+        """The name of ``cls``'s fast function (queued for compiling when new)."""
+        name = self.names.get(cls)
+        if name is None:
+            existing = _compiled.get(cls)
+            name = f"check_{len(_namespace)}"  # (never text from a lexicon: see _literal)
+            if existing is not None:
+                _namespace[name] = existing
+            else:
+                self.pending.append(cls)
+            self.names[cls] = name
+            _namespace.setdefault(name, None)
+        return name
+
+    def constant(self, value: object) -> str:
+        name = f"k{len(_namespace)}"
+        _namespace[name] = value
+        return name
+
+    def source_of(self, cls: type[Any]) -> str:
+        rules = RULES.get(cls, {})
+        lines = [f"def {self.names[cls]}(v):"]
+        for info in msgspec.structs.fields(cls):
+            if info.name.startswith("_lex"):
+                continue
+            if not info.name.isidentifier() or keyword.iskeyword(info.name):
+                return "\n".join([lines[0], "    raise Unsure"])  # left to the exact pass
+            rule = rules.get(info.name) or {}
+            closed = (cls, info.name) in CLOSED
+            try:
+                body = self.field(info.type, rule, closed, "x", 1)
+            except _NotCode:  # a rule that is not what the generator emits: the exact check
+                body = self.slow(info.type, rule, closed, "x")
+            read = f"v.{info.name}"
+            lazy = getattr(cls, info.name, None)
+            if isinstance(lazy, LazyField):  # an `unknown` value: read without decoding it
+                read = f"{self.constant(lazy.raw)}(v)"
+            if info.required:
+                lines += [f"    x = {read}", "    if x is UNSET: raise Unsure"]
+                lines += ["    " + line for line in body]
+            elif body:
+                lines += [f"    x = {read}", "    if x is not UNSET:"]
+                lines += ["        " + line for line in body]
+        lines.append("    return None")
+        return "\n".join(lines)
+
+    def field(self, tp: Any, rule: dict[str, Any], closed: bool, var: str, depth: int) -> list[str]:
+        """Lines (indented from 0) that raise Unsure unless ``var`` is valid as ``tp``
+        (UNSET is the caller's business: required or optional)."""
+        args = get_args(tp) if get_origin(tp) in (Union, types.UnionType) else (tp,)
+        members = [a for a in args if a is not UnsetType and a is not type(None)]
+        if any(m is Any for m in members):
+            return []
+        structs = [m for m in members if isinstance(m, type) and issubclass(m, msgspec.Struct)]
+        if len(members) == 1:
+            lines = self.member(members[0], rule, closed, var, depth)
+        elif len(structs) == len(members) and not any(m in _LEAVES for m in structs):
+            # a union of generated classes: dispatch on the exact class (a dict kept as an
+            # unknown member, or a subclass, is not found: unsure)
+            dispatch = self.constant(_Dispatch({m: self.function_of(m) for m in structs}))
+            lines = [f"{dispatch}[{var}.__class__]({var})"]
+        else:
+            lines = self.slow(tp, rule, closed, var)
+        if type(None) in args and lines:
+            return [f"if {var} is not None:"] + ["    " + line for line in lines]
+        return lines
+
+    def member(
+        self, tp: Any, rule: dict[str, Any], closed: bool, var: str, depth: int
+    ) -> list[str]:
+        origin = get_origin(tp)
+        if tp is str:
+            return [f"if {var}.__class__ is not str: raise Unsure", *self.string(rule, var)]
+        if tp is bool:
+            return [f"if {var}.__class__ is not bool: raise Unsure"]
+        if tp is int:
+            minimum, maximum = _literal(rule.get("minimum")), _literal(rule.get("maximum"))
+            low = _INT64_MIN if minimum is None else max(_INT64_MIN, minimum)
+            high = _INT64_MAX if maximum is None else min(_INT64_MAX, maximum)
+            return [f"if {var}.__class__ is not int or not {low} <= {var} <= {high}: raise Unsure"]
+        if origin is Literal:
+            values: tuple[Any, ...] = get_args(tp)
+            allowed = self.constant(frozenset((v.__class__, v) for v in values))
+            return [f"if ({var}.__class__, {var}) not in {allowed}: raise Unsure"]
+        if origin is list:
+            (item_tp,) = get_args(tp) or (Any,)
+            low, high = _literal(rule.get("min_items")), _literal(rule.get("max_items"))
+            test = f"{var}.__class__ is not list"
+            if low is not None:
+                test += f" or len({var}) < {low}"
+            if high is not None:
+                test += f" or len({var}) > {high}"
+            lines = [f"if {test}: raise Unsure"]
+            item = f"y{depth}"
+            body = self.field(item_tp, rule.get("items") or {}, closed, item, depth + 1)
+            if body:
+                lines.append(f"for {item} in {var}:")
+                lines.extend("    " + line for line in body)
+            return lines
+        if tp is Raw and rule.get("object") and not rule.get("typed"):
+            return [f"if not unknown_ok({var}): raise Unsure"]
+        if (origin is dict or tp is dict) and not rule.get("typed"):
+            test = f"{var}.__class__ is not dict"
+            if rule.get("object"):
+                test += f" or not object_ok({var})"
+            return [f"if {test}: raise Unsure"]
+        if isinstance(tp, type) and issubclass(tp, msgspec.Struct) and tp not in _LEAVES:
+            # (in a single-ref union the other option, a dict kept as data, is unsure)
+            cls = self.constant(tp)
+            return [
+                f"if {var}.__class__ is not {cls}: raise Unsure",
+                f"{self.function_of(tp)}({var})",
+            ]
+        return self.slow(tp, rule, closed, var)
+
+    def string(self, rule: dict[str, Any], var: str) -> list[str]:
+        lines: list[str] = []
+        max_bytes, min_bytes = _literal(rule.get("max_bytes")), _literal(rule.get("min_bytes"))
+        max_g, min_g = _literal(rule.get("max_graphemes")), _literal(rule.get("min_graphemes"))
+        if max_bytes is not None:  # UTF-8 is at most 4 bytes a code point
+            lines.append(
+                f"if len({var}) * 4 > {max_bytes} and utf8_len({var}) > {max_bytes}: raise Unsure"
+            )
+        if min_bytes is not None:  # and at least 1
+            lines.append(
+                f"if len({var}) < {min_bytes} and utf8_len({var}) < {min_bytes}: raise Unsure"
+            )
+        if max_g is not None:  # a grapheme is at least one code point
+            lines.append(f"if len({var}) > {max_g} and grapheme_len({var}) > {max_g}: raise Unsure")
+        if min_g is not None:
+            lines.append(f"if grapheme_len({var}) < {min_g}: raise Unsure")
+        fmt: Any = rule.get("format")
+        if fmt is not None:
+            if fmt not in FORMATS:
+                raise _NotCode
+            fast = self.constant(FAST_FORMATS.get(fmt, _never))
+            exact = self.constant(FORMATS[fmt])
+            lines.append(f"if not {fast}({var}) and not {exact}({var}): raise Unsure")
+        return lines
+
+    def slow(self, tp: Any, rule: dict[str, Any], closed: bool, var: str) -> list[str]:
+        """Kinds the fast pass does not specialise (blobs, bytes, links, mixed unions): the
+        exact check itself, strict, whose error only means "unsure" here."""
+        check = self.exact_field(tp, rule, closed, False)
+        if check is None:
+            return []
+        return [f"{self.constant(check)}({var}, '$', True)"]
+
+
+_LEAVES = (Blob, Bytes, CidLink)
+
+
+class _NotCode(Exception):
+    """A rule value that may not be written into the generated source."""
+
+
+def _literal(value: object) -> int | None:
+    """A bound as it may appear in generated source: an exact int (or None), nothing else,
+    so that no lexicon text can ever become code."""
+    if value is None or type(value) is int:
+        return value
+    raise _NotCode
+
+
+def _never(value: str) -> bool:
+    return False
+
+
+def _unsure(value: object) -> None:
+    raise Unsure
+
+
+class _Dispatch(dict[type[Any], Fast]):
+    """Union dispatch by exact class. Filled on first use (the member functions may be
+    compiled in the same batch); a class it does not know is not proved valid."""
+
+    def __init__(self, names: dict[type[Any], str]) -> None:
+        super().__init__()
+        self._names = names
+
+    def __missing__(self, kind: type[Any]) -> Fast:
+        name = self._names.get(kind)
+        function: Fast | None = _namespace.get(name) if name is not None else None
+        if function is None:
+            raise Unsure
+        self[kind] = function
+        return function
