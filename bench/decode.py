@@ -3,7 +3,11 @@
 Each contender turns the response bytes into what its users get:
 
 * ``atlex``: ``atlex.decode(body, get_timeline.Output)``, the cached tolerant decoder the
-  generated client uses;
+  generated client uses; the records in ``unknown`` positions (``PostView.record``) stay
+  unread JSON until touched (atlex._lazy);
+* ``atlex, records read``: the same, then every post's record read (``item.post.record``,
+  and the reply parent's and root's), each decoded into its typed class: what a client showing
+  the timeline pays, and the fair match for ``atproto``, which types every record eagerly;
 * ``atproto``: what ``client.app.bsky.feed.get_timeline()`` does after the request,
   ``pydantic_core.from_json`` then ``get_response_model`` / ``get_or_create`` into
   ``models.AppBskyFeedGetTimeline.Response``;
@@ -26,6 +30,7 @@ import msgspec
 
 import atlex
 from atlex.lex.app.bsky.feed import get_timeline
+from atlex.lex.app.bsky.feed.defs import PostView
 from bench import fixture
 from bench.stats import Samples, interleaved
 
@@ -66,11 +71,26 @@ def _lexrpc() -> Callable[[bytes], object]:
     return decode
 
 
+def read_records(page: get_timeline.Output) -> int:
+    """Read every post's record of a decoded timeline page (decoding each lazily)."""
+    read = 0
+    for item in page.feed:
+        posts = [item.post]
+        reply = item.reply
+        if not isinstance(reply, msgspec.UnsetType):
+            posts += [reply.parent, reply.root]
+        for view in posts:
+            if isinstance(view, PostView):
+                read += view.record is not None
+    return read
+
+
 def contenders(body: bytes, *, peers: bool = True) -> dict[str, Callable[[], object]]:
     """Zero-argument callables, one per contender, each decoding ``body``."""
     output = get_timeline.Output
     found: dict[str, Callable[[], object]] = {
         "atlex": lambda: atlex.decode(body, output),
+        "atlex, records read": lambda: read_records(atlex.decode(body, output)),
     }
     if peers and peer_available("atproto_client"):
         atproto = _atproto()

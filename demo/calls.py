@@ -97,6 +97,7 @@ class AtlexSocial:
 
     def timeline(self, limit: int) -> list[TimelineEntry]:
         from atlex.lex.app.bsky.embed import images
+        from atlex.lex.app.bsky.feed import post as post_record
 
         entries: list[TimelineEntry] = []
         for item in self._client.app.bsky.feed.get_timeline(limit=limit).feed:
@@ -104,11 +105,12 @@ class AtlexSocial:
             embed = post.embed
             alts = tuple(img.alt for img in embed.images) if isinstance(embed, images.View) else ()
             display_name = post.author.display_name
+            record = post.record  # decoded into the type its $type names on first read
             entries.append(
                 TimelineEntry(
                     author_handle=post.author.handle,
                     author_name=display_name if isinstance(display_name, str) else None,
-                    text=str(post.record.get("text", "")),
+                    text=record.text if isinstance(record, post_record.Record) else "",
                     image_alts=alts,
                     likes=_count(post.like_count),
                     reposts=_count(post.repost_count),

@@ -18,13 +18,15 @@
 //                    Needs DB_POSTGRES_URL and REDIS_HOST (private instances, see tests/network).
 //   --mode pds       a lone PDS (+ its own in-memory PLC unless --plc-url is given), optionally
 //                    with access tokens that expire after --access-ttl (e.g. 5s).
+//                    --data-dir DIR (needs --plc-url) keeps its databases, blobs and keys in DIR:
+//                    started again with the same DIR and port after a kill, it is the same PDS.
 //   --oauth-access-ttl SECONDS / --dpop-nonce-max-age SECONDS (any mode): the OAuth provider's
 //                    access-token lifetime and DPoP nonce lifetime (nonces rotate every third).
 //
 // Stops cleanly on SIGTERM / SIGINT. Logs go to stderr; stdout carries only the two line kinds.
 // Run it with Node 22 from network/node22 (see network/install.sh).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -70,6 +72,7 @@ const { values: opts } = parseArgs({
     'access-ttl': { type: 'string' },
     'oauth-access-ttl': { type: 'string' },
     'dpop-nonce-max-age': { type: 'string' },
+    'data-dir': { type: 'string' },
   },
   strict: true,
 });
@@ -134,6 +137,30 @@ const startNetwork = async (devEnv) => {
   };
 };
 
+/** What a PDS keeps (SQLite databases and actor stores, blobs) and the keys that TestPds would
+ * otherwise draw afresh at each start, all in ``dir``: the first start creates them, a restart
+ * reads them back. The JWT secret and admin password are fixed by dev-env already. */
+const persistentState = async (dir) => {
+  const keysFile = path.join(dir, 'keys.json');
+  if (!existsSync(keysFile)) {
+    const { Secp256k1Keypair } = await import('@atproto/crypto');
+    const rotation = await Secp256k1Keypair.create({ exportable: true });
+    const keys = {
+      plcRotationKeyK256PrivateKeyHex: Buffer.from(await rotation.export()).toString('hex'),
+      recoveryDidKey: (await Secp256k1Keypair.create()).did(),
+    };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(keysFile, JSON.stringify(keys), { mode: 0o600 });
+  }
+  const state = {
+    ...JSON.parse(readFileSync(keysFile, 'utf8')),
+    dataDirectory: path.join(dir, 'data'),
+    blobstoreDiskLocation: path.join(dir, 'blobs'),
+  };
+  mkdirSync(state.dataDirectory, { recursive: true });
+  return state;
+};
+
 const startLonePds = async (devEnv) => {
   let plc = null;
   let plcUrl = opts['plc-url'];
@@ -146,7 +173,13 @@ const startLonePds = async (devEnv) => {
   if ((appviewUrl === undefined) !== (appviewDid === undefined)) {
     fail('--appview-url and --appview-did go together', 'pass both or neither');
   }
+  const dataDir = opts['data-dir'];
+  if (dataDir !== undefined && opts['plc-url'] === undefined) {
+    fail('--data-dir needs --plc-url', 'a lone PLC lives in memory: its DIDs would not survive a restart');
+  }
+  const persistent = dataDir === undefined ? {} : await persistentState(dataDir);
   const pds = await devEnv.TestPds.create(defined({
+    ...persistent,
     port: port('pds-port'),
     hostname: 'localhost',
     didPlcUrl: plcUrl,
@@ -174,6 +207,9 @@ const startLonePds = async (devEnv) => {
 
 const main = async () => {
   if (!['network', 'pds'].includes(opts.mode)) fail(`unknown --mode ${opts.mode}`, 'use --mode network or --mode pds');
+  if (opts['data-dir'] !== undefined && opts.mode !== 'pds') {
+    fail('--data-dir needs --mode pds', 'only a lone PDS keeps its state in a directory');
+  }
   if (opts['access-ttl'] !== undefined && opts.mode !== 'pds') {
     fail('--access-ttl needs --mode pds', 'short-lived tokens apply to a whole process; run a separate lone PDS for them');
   }

@@ -1,6 +1,6 @@
 """The contract between lowering and rendering: every name, import and type already decided.
 
-Frozen dataclasses only; no formatting happens here (render.py turns them into text).
+Frozen dataclasses only; no formatting happens here (atlex_codegen.render turns them into text).
 """
 
 from __future__ import annotations
@@ -37,7 +37,18 @@ class TScalar:
     ``unknown`` and empty unions), ``Bytes``, ``CidLink``, ``Blob``, ``LexObject``."""
 
     name: (
-        Literal["str", "int", "bool", "bytes", "dict", "Bytes", "CidLink", "Blob", "LexObject"]
+        Literal[
+            "str",
+            "int",
+            "bool",
+            "bytes",
+            "dict",
+            "unknown",
+            "Bytes",
+            "CidLink",
+            "Blob",
+            "LexObject",
+        ]
         | FormatAlias
     )
 
@@ -56,8 +67,15 @@ class TList:
 
 @dataclass(frozen=True)
 class TClass:
+    """A named type of a generated module: a class, or (:class:`TNamed`) a type alias."""
+
     module: str
     name: str
+
+
+@dataclass(frozen=True)
+class TNamed(TClass):
+    """A module-level type alias (a :class:`UnionAlias`), referenced by name like a class."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +142,15 @@ class Alias:
 
 
 @dataclass(frozen=True)
+class UnionAlias:
+    """A union used as a field type, declared once at module level and referenced by name
+    (:class:`TNamed`) from every field of the module that uses the same union."""
+
+    name: str
+    type: TUnion
+
+
+@dataclass(frozen=True)
 class ErrorClass:
     name: str
     error: str
@@ -149,6 +176,8 @@ class TypeModule:
     errors: tuple[ErrorClass, ...]
     metadata: tuple[tuple[str, object], ...] = ()
     """Extra JSON-like module constants (e.g. a permission set), rendered as literals."""
+    unions: tuple[UnionAlias, ...] = ()
+    """Named unions of the module's fields (declared before the classes)."""
 
 
 # ---- namespaces and the client ---------------------------------------------------------------
@@ -166,10 +195,23 @@ class Arg:
 
 
 @dataclass(frozen=True)
+class StreamTypes:
+    """What a subscription stub names in ``atlex._ns`` (the runtime's stream types)."""
+
+    message: str | None
+    """A runtime alias replacing the generated ``Message`` union (``RepoMessage``: commits with
+    typed ops), or None for the generated one."""
+    settings: str
+    """The ``TypedDict`` of the sync stub's ``**settings``..."""
+    async_settings: str
+    """...and of the async one's."""
+
+
+@dataclass(frozen=True)
 class Stub:
     name: str
     nsid: str
-    kind: Literal["query", "procedure"]
+    kind: Literal["query", "procedure", "subscription"]
     const: str
     """Module-level name of the ``Method`` descriptor."""
     type_module: str
@@ -185,6 +227,8 @@ class Stub:
     """None: the method declares no output body."""
     has_params_struct: bool
     doc: str | None
+    stream: StreamTypes | None = None
+    """Subscriptions only: ``returns`` is the message type, iterated from a stream."""
 
 
 @dataclass(frozen=True)

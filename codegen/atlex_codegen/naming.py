@@ -28,6 +28,7 @@ _CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
 
 
+@cache  # the same few thousand names recur across documents
 def snake(name: str) -> str:
     s = _CAMEL_1.sub(r"\1_\2", name)
     s = _CAMEL_2.sub(r"\1_\2", s)

@@ -16,6 +16,8 @@ _LAZY: dict[str, str] = {
     "decode": "atlex._codec:decode",
     "convert": "atlex._codec:convert",
     "encode": "atlex._codec:encode",
+    "record_as": "atlex._lazy:record_as",
+    "Unknown": "atlex._model:Unknown",
     "SchemaMismatchError": "atlex._codec:SchemaMismatchError",
     "MalformedJsonError": "atlex._codec:MalformedJsonError",
     "Client": "atlex.lex.client:Client",
@@ -58,10 +60,12 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from atlex._datetime import now as now
     from atlex._datetime import parse_datetime as parse_datetime
     from atlex._headers import CallOptions as CallOptions
+    from atlex._lazy import record_as as record_as
     from atlex._model import Blob as Blob
     from atlex._model import Bytes as Bytes
     from atlex._model import CidLink as CidLink
     from atlex._model import LexObject as LexObject
+    from atlex._model import Unknown as Unknown
     from atlex._paginate import paginate as paginate
     from atlex._tid import next_tid as next_tid
     from atlex.datamodel import check_data_model as check_data_model

@@ -8,10 +8,11 @@ another (no import cycle).
 from __future__ import annotations
 
 import base64
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, cast
 
 import msgspec
-from msgspec import UNSET, UnsetType, field
+from msgspec import UNSET, Raw, UnsetType, field
 
 __all__ = [
     "CLOSED",
@@ -21,6 +22,9 @@ __all__ = [
     "Bytes",
     "CidLink",
     "Kept",
+    "KeptSource",
+    "LazyField",
+    "register_class",
     "register_closed",
     "register_rules",
     "register_single",
@@ -117,6 +121,28 @@ class Kept:
         return f"Kept(members=[{shown}], type={self.type!r})"
 
 
+class KeptSource:
+    """In place of a :class:`Kept`: the JSON a lazily read ``unknown`` value was decoded from
+    (see :mod:`atlex._lazy`). Comparing with that JSON is deferred to the first write, where
+    an unchanged value is written back as those very bytes, and a changed one keeps what the
+    JSON carried beyond its class (as :class:`Kept`). msgspec cannot encode it, like Kept.
+    """
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: msgspec.Raw) -> None:
+        self.raw = raw
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeptSource) and bytes(self.raw) == bytes(other.raw)
+
+    def __hash__(self) -> int:
+        return hash(bytes(self.raw))
+
+    def __repr__(self) -> str:
+        return f"KeptSource(<{len(bytes(self.raw))} bytes of JSON>)"
+
+
 # Union registries filled by generated modules at import time; read by the tolerant decoder.
 # CLOSED: fields whose union is closed (an unknown $type is an error).
 # SINGLE: fields that are single-ref unions (they look like plain refs but carry $type).
@@ -139,5 +165,75 @@ RULES: dict[type[Any], dict[str, dict[str, Any]]] = {}
 
 
 def register_rules(cls: type[Any], rules: dict[str, dict[str, Any]]) -> None:
-    """Record the constraints ``validate()`` checks for ``cls`` (emitted by the generator)."""
+    """Record the constraints ``validate()`` checks for ``cls`` (emitted by the generator).
+
+    The ``object`` rule marks a lexicon ``unknown`` field (or a list of them): those decode
+    lazily (:mod:`atlex._lazy`)."""
     RULES[cls] = rules
+    for attr, rule in rules.items():
+        if rule.get("object") or cast(dict[str, Any], rule.get("items") or {}).get("object"):
+            slot = cls.__dict__.get(attr)
+            if slot is not None and not isinstance(slot, LazyField):
+                setattr(cls, attr, LazyField(slot, attr))
+
+
+# --- lazily decoded `unknown` fields (the decoding itself lives in atlex._lazy) ---
+
+
+class LazyField:
+    """The class attribute of an ``unknown`` field (``msgspec.Raw`` at run time): decodes the
+    stored ``Raw`` on first read, through :data:`DECODE_UNKNOWN`, and keeps the result.
+
+    Wraps the slot's own descriptor, which msgspec never uses (it reads and writes slots by
+    offset), so decoding, encoding, ``__eq__`` and ``__init__`` see the slot as it is.
+    """
+
+    __slots__ = ("name", "slot")
+
+    def __init__(self, slot: Any, name: str) -> None:
+        self.slot = slot
+        self.name = name
+
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        value: Any = self.slot.__get__(obj, owner)
+        kind = cast("type[Any]", type(value))
+        if kind is Raw:
+            value = DECODE_UNKNOWN[0](value)
+            self.slot.__set__(obj, value)
+        elif kind is list and any(type(item) is Raw for item in cast(list[Any], value)):
+            decode = DECODE_UNKNOWN[0]
+            items = cast(list[Any], value)
+            value = [decode(item) if type(item) is Raw else item for item in items]
+            self.slot.__set__(obj, value)
+        return value
+
+    def __set__(self, obj: object, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+    def __delete__(self, obj: object) -> None:
+        self.slot.__delete__(obj)
+
+    def raw(self, obj: object) -> Any:
+        """The slot as stored: a ``Raw`` nobody read yet, or what replaced it."""
+        return self.slot.__get__(obj, type(obj))
+
+
+def _not_loaded(raw: Raw) -> Any:
+    raise RuntimeError("atlex._lazy is not imported (atlex._rt imports it)")
+
+
+DECODE_UNKNOWN: list[Callable[[Raw], Any]] = [_not_loaded]
+"""Set by :mod:`atlex._lazy` when imported (``atlex._rt``, which every generated module
+imports, imports it): this module is a leaf and cannot import the decoder."""
+
+BY_TYPE: dict[str, type[Any]] = {}
+"""Every generated class imported so far, by its ``LEX_TYPE`` (the first one wins)."""
+
+
+def register_class(cls: type[Any]) -> None:
+    """Called for every generated class (``LexObject.__init_subclass__``)."""
+    lex_type = cls.__dict__.get("LEX_TYPE")
+    if isinstance(lex_type, str):
+        BY_TYPE.setdefault(lex_type, cls)

@@ -6,7 +6,7 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ["Method"]
+__all__ = ["Method", "Subscription"]
 
 
 class Method(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,3 +33,13 @@ class Method(msgspec.Struct, frozen=True, kw_only=True):
     ``binary``: return the body bytes; None: no body is declared."""
     output_schema: bool = False
     output_encoding: str | None = None
+
+
+class Subscription(msgspec.Struct, frozen=True, kw_only=True):
+    """Static description of a ``subscription`` (an event stream), emitted by the generator.
+
+    ``module`` holds ``NSID``, the ``Message`` union and ``ERRORS``; the runtime imports it when
+    the stream is opened (:mod:`atlex.streams._open`)."""
+
+    nsid: str
+    module: str

@@ -23,10 +23,15 @@ from atlex._datatypes import (
     Bytes,
     CidLink,
     Kept,
+    register_class,
     register_closed,
     register_rules,
     register_single,
 )
+
+KEPT_FIELD = "_lex_kept"
+"""The attribute holding what an object kept beyond its class (``UNSET`` when it has none): a
+:class:`Kept`, or the :class:`~atlex._datatypes.KeptSource` of a lazily read value."""
 
 __all__ = [
     "CLOSED",
@@ -39,6 +44,7 @@ __all__ = [
     "CidLink",
     "Kept",
     "LexObject",
+    "Unknown",
     "UnknownMember",
     "UnsetType",
     "lazy_module",
@@ -46,9 +52,6 @@ __all__ = [
     "register_rules",
     "register_single",
 ]
-
-KEPT_FIELD = "_lex_kept"
-"""The attribute holding an object's :class:`Kept` (``UNSET`` when it has none)."""
 
 
 class LexObject(msgspec.Struct, rename="camel", gc=False, repr_omit_defaults=True, kw_only=True):
@@ -69,6 +72,29 @@ class LexObject(msgspec.Struct, rename="camel", gc=False, repr_omit_defaults=Tru
     LEX_TYPE: ClassVar[str | None] = None
     """The lexicon id of the def this class was generated from (``nsid`` or ``nsid#name``)."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        register_class(cls)  # so that an `unknown` value naming it decodes into it
+
+    def __repr__(self) -> str:
+        # msgspec's repr, minus the runtime-only field, with `unknown` values read (typed)
+        # instead of shown as <msgspec.Raw ...>; fields left at their default are omitted
+        cls = type(self)
+        names: tuple[str, ...] = cls.__struct_fields__
+        defaults: tuple[Any, ...] = cls.__struct_defaults__
+        first_default = len(names) - len(defaults)
+        parts: list[str] = []
+        for i, name in enumerate(names):
+            if name == KEPT_FIELD:
+                continue
+            value = getattr(self, name)
+            if i >= first_default:
+                default = defaults[i - first_default]
+                if value is default or (default is not UNSET and value == default):
+                    continue
+            parts.append(f"{name}={value!r}")
+        return f"{cls.__name__}({', '.join(parts)})"
+
     def validate(self, *, strict: bool = True) -> None:
         """Check every lexicon constraint (formats, byte and grapheme lengths, ranges, array
         sizes, blob accept/size, closed unions, field types) on this object and everything
@@ -80,6 +106,16 @@ class LexObject(msgspec.Struct, rename="camel", gc=False, repr_omit_defaults=Tru
         """
         _validate.validate(self, strict=strict)
 
+
+if TYPE_CHECKING:
+    Unknown: TypeAlias = "LexObject | dict[str, Any]"
+else:
+    Unknown = msgspec.Raw
+"""A lexicon ``unknown`` field (``PostView.record``, ``ViewRecord.value``, ...): decoded on
+first read into the generated class its ``$type`` names (``app.bsky.feed.post`` ->
+``post.Record``), or a plain ``dict`` when no local lexicon defines that type or the data does
+not fit it. Unread, it costs nothing and re-encodes byte for byte (it is ``msgspec.Raw`` at run
+time). Narrow it with ``isinstance`` or :func:`atlex.record_as`."""
 
 UnknownMember: TypeAlias = dict[str, Any]
 """An open-union member whose ``$type`` the local lexicons do not know: kept as plain data."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from atlex._headers import CallOptions
-from atlex._method import Method
+from atlex._method import Method, Subscription
 
 __all__ = ["AsyncNamespace", "AsyncNode", "Node", "SyncNamespace", "SyncNode"]
 
@@ -102,6 +102,14 @@ class SyncNamespace(SyncNode):
     ) -> Any:
         return self._client._invoke(method, params, input, options, loose)
 
+    def _subscribe(
+        self, sub: Subscription, params: dict[str, Any], settings: Mapping[str, Any]
+    ) -> Any:
+        """Open one generated subscription (what every sync subscription stub calls)."""
+        from atlex.streams._open import open_stream
+
+        return open_stream(self._client, sub, params, settings, asynchronous=False)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
@@ -125,6 +133,14 @@ class AsyncNamespace(AsyncNode):
         loose: bool = False,
     ) -> Any:
         return await self._client._invoke(method, params, input, options, loose)
+
+    def _subscribe(
+        self, sub: Subscription, params: dict[str, Any], settings: Mapping[str, Any]
+    ) -> Any:
+        """Open one generated subscription: an async iterator, not awaited (``async for``)."""
+        from atlex.streams._open import open_stream
+
+        return open_stream(self._client, sub, params, settings, asynchronous=True)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"

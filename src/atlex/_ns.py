@@ -9,32 +9,60 @@ classes through here too, loaded on first access.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from atlex._body import BinaryBody, BinaryInput
 from atlex._headers import CallOptions
-from atlex._method import Method
+from atlex._method import Method, Subscription
 from atlex._nodes import AsyncNamespace, SyncNamespace
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack as Unpack  # typing.Unpack needs Python 3.11
+
     from atlex._client import AsyncClient as AsyncClient
     from atlex._client import Client as Client
+    from atlex._stream_settings import AsyncRepoStreamSettings as AsyncRepoStreamSettings
+    from atlex._stream_settings import RepoStreamSettings as RepoStreamSettings
+    from atlex._stream_settings import StreamSettings as StreamSettings
+    from atlex.streams import AsyncStream as AsyncStream
+    from atlex.streams import RepoMessage as RepoMessage
+    from atlex.streams import Stream as Stream
 
 __all__ = [
     "AsyncClient",
     "AsyncNamespace",
+    "AsyncRepoStreamSettings",
+    "AsyncStream",
     "BinaryBody",
     "BinaryInput",
     "CallOptions",
     "Client",
     "Method",
+    "RepoMessage",
+    "RepoStreamSettings",
+    "Stream",
+    "StreamSettings",
+    "Subscription",
     "SyncNamespace",
+    "Unpack",
 ]
 
-_CLIENTS = frozenset({"Client", "AsyncClient"})
+_LAZY = {
+    "Client": "atlex._client",  # only the generated client module asks for these two
+    "AsyncClient": "atlex._client",
+    # named in subscription stubs' (quoted) annotations only: loaded if something evaluates them
+    "Stream": "atlex.streams",
+    "AsyncStream": "atlex.streams",
+    "RepoMessage": "atlex.streams",
+    "StreamSettings": "atlex._stream_settings",
+    "RepoStreamSettings": "atlex._stream_settings",
+    "AsyncRepoStreamSettings": "atlex._stream_settings",
+    "Unpack": "typing" if sys.version_info >= (3, 11) else "typing_extensions",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _CLIENTS:  # only the generated client module asks for these
-        return getattr(importlib.import_module("atlex._client"), name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'atlex._ns' has no attribute {name!r}")

@@ -17,6 +17,7 @@ from msgspec import UnsetType
 from atlex._body import BinaryBody, BinaryInput
 from atlex._checks import reanchor
 from atlex._headers import CallOptions
+from atlex._lazy import plain_value
 from atlex._method import Method
 from atlex._model import Blob, LexObject
 from atlex._record_data import (
@@ -270,7 +271,7 @@ def get_plan(
     )
 
     def finish(output: Any) -> RecordResult[R]:
-        raw = cast(dict[str, Any], output.value)
+        raw = cast(dict[str, Any], plain_value(output, "value"))  # the record as stored
         try:
             value = read_record(record_type, raw)
         except LexValidationError as exc:
@@ -316,7 +317,7 @@ def list_plan(
 
     def finish(output: Any) -> RecordPage[R]:
         records = [
-            listed(record_type, item.uri, _str_or_none(item.cid), item.value)
+            listed(record_type, item.uri, _str_or_none(item.cid), plain_value(item, "value"))
             for item in output.records
         ]
         next_cursor = output.cursor if isinstance(output.cursor, str) and output.cursor else None

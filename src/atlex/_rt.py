@@ -17,6 +17,7 @@ from atlex._formats import (
     Tid,
     Uri,
 )
+from atlex._lazy import record_as  # importing it plugs in the decoder of `unknown` fields
 from atlex._model import (
     CLOSED,
     SINGLE,
@@ -24,12 +25,14 @@ from atlex._model import (
     Bytes,
     CidLink,
     LexObject,
+    Unknown,
     UnknownMember,
     lazy_module,
     register_closed,
     register_rules,
     register_single,
 )
+from atlex._unions import ClosedUnion, OpenUnion
 
 __all__ = [
     "CLOSED",
@@ -40,17 +43,21 @@ __all__ = [
     "Bytes",
     "Cid",
     "CidLink",
+    "ClosedUnion",
     "Datetime",
     "Did",
     "Handle",
     "Language",
     "LexObject",
     "Nsid",
+    "OpenUnion",
     "RecordKey",
     "Tid",
+    "Unknown",
     "UnknownMember",
     "Uri",
     "lazy_module",
+    "record_as",
     "register_closed",
     "register_rules",
     "register_single",

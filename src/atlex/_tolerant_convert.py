@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Raw, UnsetType
 
 from atlex._tolerant_core import (
     NO_LIST,
@@ -40,8 +40,10 @@ def _convert(
     known: SchemaMismatchError | None,
     kw: dict[str, Any],
 ) -> Any:
-    """:func:`_json` over builtins."""
+    """``atlex._tolerant._json`` over builtins."""
     plan = type_plan(tp)
+    if plan.target is Raw and type(obj) is not Raw:  # `unknown` (atlex._lazy): JSON kept
+        return _as_raw(obj, path)
     if inside(known, path):
         failure = cast("SchemaMismatchError", known)
     else:
@@ -61,6 +63,18 @@ def _convert(
             for i, item in enumerate(items)
         ]
     raise again(failure)
+
+
+def _as_raw(obj: Any, path: str) -> Raw:
+    """An ``unknown`` value given as builtins, as the JSON a decode would have kept."""
+    try:
+        return Raw(msgspec.json.encode(obj))
+    except UnicodeEncodeError:  # unpaired surrogates: escaped, as atlex.encode writes them
+        import json
+
+        return Raw(json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode())
+    except (TypeError, ValueError) as exc:
+        raise SchemaMismatchError(f"not JSON data: {exc}", path) from None
 
 
 def _convert_tag(

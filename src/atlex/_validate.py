@@ -24,9 +24,9 @@ from collections.abc import Callable
 from typing import Any, Literal, Union, cast, get_args, get_origin
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Raw, UnsetType
 
-from atlex._datatypes import CLOSED, RULES, SINGLE, Blob, Bytes, CidLink
+from atlex._datatypes import CLOSED, RULES, SINGLE, Blob, Bytes, CidLink, LazyField
 from atlex._validate_fast import fast_check
 from atlex._validate_values import (
     Check,
@@ -81,7 +81,7 @@ def _object_check(cls: type[Any]) -> Check:
 
 def _compile_object(cls: type[Any]) -> Check:
     rules = RULES.get(cls, {})
-    fields: list[tuple[str, str, bool, Check | None]] = []
+    fields: list[tuple[str, str, bool, Check | None, LazyField | None]] = []
     for info in msgspec.structs.fields(cls):
         if info.name.startswith("_lex"):
             continue
@@ -89,14 +89,17 @@ def _compile_object(cls: type[Any]) -> Check:
         closed = (cls, info.name) in CLOSED
         single = (cls, info.name) in SINGLE
         check = compile_field(info.type, rules.get(info.name) or {}, closed, single)
-        fields.append((info.name, info.encode_name, required, check))
+        lazy = getattr(cls, info.name, None)
+        lazy = lazy if isinstance(lazy, LazyField) else None
+        fields.append((info.name, info.encode_name, required, check, lazy))
     plan = tuple(fields)
 
     def check_object(value: Any, path: str, strict: bool) -> None:
         if type(value) is not cls and not isinstance(value, cls):
             raise invalid(f"Expected `{cls.__name__}`, got `{kind_of(value)}`", path)
-        for attr, wire, required, check in plan:
-            item = getattr(value, attr)
+        for attr, wire, required, check, lazy in plan:
+            # an `unknown` value nobody read is checked as the JSON it is (atlex._lazy)
+            item = getattr(value, attr) if lazy is None else lazy.raw(value)
             if item is UNSET:
                 if required:
                     raise invalid(f"Object missing required field `{wire}`", path)
@@ -201,6 +204,8 @@ def _compile_member(
         return (_is_list, _list_check(item_tp, rule, closed, single))
     if origin is dict or tp is dict:
         return (_is_dict, _dict_check(rule))
+    if tp is Raw:  # `unknown`: unread JSON, the object its $type named, or plain data
+        return (_anything, _unknown_check(rule))
     if tp is Blob:
         return (lambda v: type(v) is Blob, blob_check(rule))
     if tp is Bytes:
@@ -211,6 +216,34 @@ def _compile_member(
         cls = cast(type[Any], tp)
         return (lambda v: isinstance(v, cls), _nested_object)
     return (lambda v: isinstance(v, tp), None)
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+def _unknown_check(rule: dict[str, Any]) -> Check | None:
+    """An ``unknown`` value, read or not: a data-model object (what the lexicon asks)."""
+    check = _dict_check(rule)
+    if check is None:
+        return None
+
+    def unknown_check(value: Any, path: str, strict: bool) -> None:
+        if type(value) is Raw:
+            from atlex._tolerant import untyped
+
+            value = untyped(value)
+        elif isinstance(value, msgspec.Struct):  # read: the generated class its $type named
+            from atlex.datamodel import check_data_model
+
+            for where, reason in check_data_model(value):
+                raise invalid(reason, path + where[1:])
+            return
+        if type(value) is not dict:
+            raise invalid(f"Expected `object`, got `{kind_of(value)}`", path)
+        check(value, path, strict)
+
+    return unknown_check
 
 
 def _nested_object(value: Any, path: str, strict: bool) -> None:

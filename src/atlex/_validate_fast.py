@@ -22,10 +22,10 @@ from collections.abc import Callable
 from typing import Any, Literal, Union, get_args, get_origin
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Raw, UnsetType
 
-from atlex._datatypes import CLOSED, RULES, Blob, Bytes, CidLink
-from atlex.datamodel import grapheme_len, utf8_len
+from atlex._datatypes import CLOSED, RULES, Blob, Bytes, CidLink, LazyField
+from atlex.datamodel import check_data_model, grapheme_len, utf8_len
 from atlex.syntax import FORMATS
 
 __all__ = ["Unsure", "fast_check"]
@@ -170,8 +170,27 @@ def _object_ok(d: dict[Any, Any]) -> bool:
     return "$link" not in d and "$bytes" not in d and d.get("$type") != "blob" and _map_ok(d)
 
 
+def _unknown_ok(value: Any) -> bool:
+    """An ``unknown`` field: nobody read it (its JSON), it holds plain data (as above), or it
+    was read into its generated class (a data-model object, as the exact pass checks it)."""
+    if value.__class__ is Raw:
+        try:
+            value = _JSON.decode(value)
+        except (msgspec.DecodeError, RecursionError):  # e.g. an unpaired surrogate escape
+            return False
+    elif isinstance(value, msgspec.Struct):  # read into its class: the exact pass's own test
+        return not check_data_model(value)
+    return value.__class__ is dict and _object_ok(value)
+
+
+_JSON = msgspec.json.Decoder()
+
 _namespace.update(
-    object_ok=_object_ok, utf8_len=utf8_len, grapheme_len=grapheme_len, FORMATS=FORMATS
+    unknown_ok=_unknown_ok,
+    object_ok=_object_ok,
+    utf8_len=utf8_len,
+    grapheme_len=grapheme_len,
+    FORMATS=FORMATS,
 )
 
 
@@ -225,11 +244,15 @@ class _Compiler:
                 body = self.field(info.type, rule, closed, "x", 1)
             except _NotCode:  # a rule that is not what the generator emits: the exact check
                 body = self.slow(info.type, rule, closed, "x")
+            read = f"v.{info.name}"
+            lazy = getattr(cls, info.name, None)
+            if isinstance(lazy, LazyField):  # an `unknown` value: read without decoding it
+                read = f"{self.constant(lazy.raw)}(v)"
             if info.required:
-                lines += [f"    x = v.{info.name}", "    if x is UNSET: raise Unsure"]
+                lines += [f"    x = {read}", "    if x is UNSET: raise Unsure"]
                 lines += ["    " + line for line in body]
             elif body:
-                lines += [f"    x = v.{info.name}", "    if x is not UNSET:"]
+                lines += [f"    x = {read}", "    if x is not UNSET:"]
                 lines += ["        " + line for line in body]
         lines.append("    return None")
         return "\n".join(lines)
@@ -287,6 +310,8 @@ class _Compiler:
                 lines.append(f"for {item} in {var}:")
                 lines.extend("    " + line for line in body)
             return lines
+        if tp is Raw and rule.get("object") and not rule.get("typed"):
+            return [f"if not unknown_ok({var}): raise Unsure"]
         if (origin is dict or tp is dict) and not rule.get("typed"):
             test = f"{var}.__class__ is not dict"
             if rule.get("object"):

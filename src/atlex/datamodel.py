@@ -115,13 +115,17 @@ def check_data_model(value: object, *, root_object: bool = True) -> list[DataMod
 
 def _builtins(value: object) -> object:
     if isinstance(value, msgspec.Struct):
-        # what a decoded object kept (atlex._datatypes.Kept) is not msgspec data: left out
-        return msgspec.to_builtins(value, enc_hook=_no_kept)
+        return msgspec.to_builtins(value, enc_hook=_leaf)
     return value
 
 
-def _no_kept(value: object) -> object:
-    if type(value).__name__ == "Kept":
+def _leaf(value: object) -> object:
+    if isinstance(value, msgspec.Raw):  # an unread `unknown` value (atlex._lazy): its JSON
+        from atlex._tolerant import untyped
+
+        return untyped(value)
+    if type(value).__name__ in ("Kept", "KeptSource"):
+        # what a decoded object kept (atlex._datatypes) is not msgspec data: left out
         return None
     raise TypeError(f"{type(value).__name__} is not a data-model value")
 

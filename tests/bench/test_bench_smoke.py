@@ -94,8 +94,9 @@ def test_unknown_variant_has_the_exact_share_and_atlex_keeps_them_as_dicts() -> 
 def test_decode_contenders_without_peers_all_accept_the_fixture() -> None:
     body = fixture.build(items=5)
     found = contenders(body, peers=False)
-    assert set(found) == {"atlex", "json.loads", "msgspec untyped"}
+    assert set(found) == {"atlex", "atlex, records read", "json.loads", "msgspec untyped"}
     assert isinstance(found["atlex"](), get_timeline.Output)
+    assert found["atlex, records read"]() >= 5  # every post record (replies: more), typed
     assert found["json.loads"]() == found["msgspec untyped"]()
 
 
@@ -291,7 +292,12 @@ def test_capture_seeds_the_appview_and_returns_a_timeline_every_decoder_accepts(
         "app.bsky.feed.defs#reasonRepost",
     ):
         assert kinds[kind] > 0, kind
-    assert set(contenders(body, peers=False)) == {"atlex", "json.loads", "msgspec untyped"}
+    assert set(contenders(body, peers=False)) == {
+        "atlex",
+        "atlex, records read",
+        "json.loads",
+        "msgspec untyped",
+    }
     assert isinstance(contenders(body, peers=False)["atlex"](), get_timeline.Output)
 
 

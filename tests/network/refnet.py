@@ -38,6 +38,7 @@ from refnet_procs import (
     port_is_free,
     rss_bytes,
     spawn,
+    stop_group,
     tail,
     wait_for_line,
 )
@@ -215,6 +216,7 @@ class _Controller:
         ] = []  # every group ever started, to prove none outlives stop()
         self._info: ReadyInfo | None = None
         self._failed = False
+        self._node_starts = 0
 
     @property
     def info(self) -> ReadyInfo:
@@ -236,11 +238,13 @@ class _Controller:
 
     def _start_node(self, args: list[str], env: Mapping[str, str], toolchain: Toolchain) -> None:
         assert self.run_dir is not None
-        out = self.run_dir / "node.out"
+        self._node_starts += 1  # a restart gets its own files: the old ready line is not its own
+        name = "node" if self._node_starts == 1 else f"node-{self._node_starts}"
+        out = self.run_dir / f"{name}.out"
         service = spawn(
             "the Node services (network/start.mjs)",
             [str(toolchain.node), str(toolchain.start_script), *args],
-            log=self.run_dir / "node.log",
+            log=self.run_dir / f"{name}.log",
             stdout=out,
             env=toolchain.env({**env, "TMPDIR": str(self.run_dir)}),
             cwd=toolchain.network_dir,
@@ -514,6 +518,8 @@ class LonePds(_Controller):
     accounts use that network's AppView (``app.bsky.*`` reads through this PDS).
     ``oauth_access_ttl`` / ``dpop_nonce_max_age`` (seconds) shorten the OAuth provider's token
     lifetime and DPoP nonce rotation (``network/oauth-timing.mjs``).
+    ``persistent`` (needs ``plc_url``) keeps the PDS's databases, blobs and keys in the run
+    folder: :meth:`kill` crashes it, :meth:`restart` brings the same PDS back on the same port.
     """
 
     def __init__(
@@ -525,6 +531,7 @@ class LonePds(_Controller):
         plc_url: str | None = None,
         appview_url: str | None = None,
         appview_did: str | None = None,
+        persistent: bool = False,
         ports: Mapping[str, int] | None = None,
         toolchain: Toolchain | None = None,
         attached: bool = True,
@@ -532,6 +539,9 @@ class LonePds(_Controller):
         startup_timeout: float = STARTUP_TIMEOUT,
     ) -> None:
         super().__init__(attached=attached, keep_logs=keep_logs, startup_timeout=startup_timeout)
+        if persistent and plc_url is None:
+            raise ValueError("persistent=True needs plc_url: a lone PLC lives in memory")
+        self.persistent = persistent
         self.toolchain = toolchain or Toolchain()
         self.access_ttl = access_ttl
         self.oauth_times = (oauth_access_ttl, dpop_nonce_max_age)
@@ -555,6 +565,27 @@ class LonePds(_Controller):
         self.toolchain.check()
         _check_ports_free(self.ports)
         self._make_run_dir()
+        return self._launch()
+
+    def kill(self) -> None:
+        """SIGKILL the PDS process (a crash: nothing shuts down); its data stays for restart()."""
+        for service in self.services:
+            stop_group(service.pid, signal.SIGKILL, grace=10)
+            service.process.wait(timeout=10)
+        self.services = []
+        self._info = None
+
+    def restart(self) -> ReadyInfo:
+        """Start the killed PDS again: same port, same data and keys (``persistent`` only)."""
+        if not self.persistent or self.run_dir is None:
+            raise NetworkError("restart() needs a started LonePds(persistent=True)")
+        if self.services:
+            raise NetworkError("the PDS is still running: kill() it first")
+        _check_ports_free(self.ports)
+        return self._launch()
+
+    def _launch(self) -> ReadyInfo:
+        assert self.run_dir is not None
         args = ["--mode=pds", f"--pds-port={self.ports['pds']}"]
         if "plc" in self.ports and not self.plc_url:
             args.append(f"--plc-port={self.ports['plc']}")
@@ -570,5 +601,7 @@ class LonePds(_Controller):
             args.append(f"--oauth-access-ttl={token_ttl}")
         if nonce_max_age is not None:
             args.append(f"--dpop-nonce-max-age={nonce_max_age}")
+        if self.persistent:
+            args.append(f"--data-dir={self.run_dir / 'pds-state'}")
         self._guarded_start(lambda: self._start_node(args, {}, self.toolchain))
         return self.info

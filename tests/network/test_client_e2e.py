@@ -18,6 +18,7 @@ import pytest
 from refnet import ReferenceNetwork
 from refnet_xrpc import Account, now, solid_png
 
+import atlex
 from atlex._agent import XrpcRequest
 from atlex.errors import XrpcAuthenticationError
 from atlex.lex.app.bsky.actor import get_profile
@@ -151,8 +152,8 @@ async def test_records_round_trip_with_an_access_token(
     fetched = await run(repo.get_record(repo=bob.did, collection="app.bsky.feed.post", rkey=rkey))
     assert isinstance(fetched, get_record.Output)
     assert (fetched.uri, fetched.cid) == (created.uri, created.cid)
-    assert fetched.value["$type"] == "app.bsky.feed.post"
-    assert fetched.value["text"] == record.text
+    assert isinstance(fetched.value, post.Record)  # `unknown`: typed by its $type on read
+    assert atlex.record_as(fetched.value, post.Record).text == record.text
 
     listed = await run(repo.list_records(repo=bob.did, collection="app.bsky.feed.post"))
     assert isinstance(listed, list_records.Output)
@@ -262,7 +263,7 @@ async def test_profile_and_timeline_through_the_appview(
     item = next(item for item in timeline.feed if item.post.uri == made.uri)
     assert item.post.cid == made.cid
     assert item.post.author.did == erin.did
-    assert item.post.record["text"] == text
+    assert atlex.record_as(item.post.record, post.Record).text == text
 
 
 async def test_password_session_is_an_agent(network: ReferenceNetwork, mode: str) -> None:

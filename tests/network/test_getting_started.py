@@ -162,11 +162,11 @@ def test_bluesky_proxy_on_a_local_pds_is_a_clear_error(
 def test_readme_way_to_a_feed_posts_text_is_typed(
     started: tuple[str, dict[str, str], int],
 ) -> None:
-    """The README's `atlex.convert(item.post.record, post.Record).text`, on a real AppView
+    """The README's `atlex.record_as(item.post.record, post.Record).text`, on a real AppView
     answer (the README example itself runs in test_readme_examples)."""
 
     readme = (REPO_ROOT / "README.md").read_text()
-    assert "text = atlex.convert(item.post.record, post.Record).text" in readme
+    assert "text = atlex.record_as(item.post.record, post.Record).text" in readme
     _, env, base = started
     pds = f"http://127.0.0.1:{base + 3}"
     password = (Path(env["ATLEX_NETWORK_STATE_DIR"]) / "alice.password").read_text().strip()
@@ -176,11 +176,12 @@ def test_readme_way_to_a_feed_posts_text_is_typed(
 
         def texts() -> list[str]:
             feed = client.app.bsky.feed.get_author_feed(actor=session.did, limit=10).feed
-            return [atlex.convert(item.post.record, post.Record).text for item in feed]
+            return [atlex.record_as(item.post.record, post.Record).text for item in feed]
 
         assert "typed text" in poll(
             texts, lambda t: "typed text" in t, timeout=30, what="the AppView indexing the post"
         )
         feed = client.app.bsky.feed.get_author_feed(actor=session.did, limit=10).feed
-        typed = atlex.convert(feed[0].post.record, post.Record)
-        assert isinstance(typed, post.Record) and isinstance(typed.created_at, str)
+        assert isinstance(feed[0].post.record, post.Record)  # typed by its $type on first read
+        typed = atlex.record_as(feed[0].post.record, post.Record)
+        assert isinstance(typed.created_at, str)

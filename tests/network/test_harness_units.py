@@ -164,3 +164,12 @@ def test_a_listening_port_is_taken_but_time_wait_leftovers_are_not() -> None:
         accepted.close()  # the server side closes first: its end lingers in TIME_WAIT
     client.close()
     assert port_is_free(port)  # a restarted server (SO_REUSEADDR) could listen here again
+
+
+def test_a_persistent_pds_needs_a_lasting_plc_and_restarts_only_after_a_kill() -> None:
+    with pytest.raises(ValueError, match="needs plc_url"):
+        LonePds(persistent=True)
+    with pytest.raises(NetworkError, match="needs a started LonePds"):
+        LonePds(plc_url="http://127.0.0.1:9").restart()  # never started, not persistent
+    with pytest.raises(NetworkError, match="needs a started LonePds"):
+        LonePds(plc_url="http://127.0.0.1:9", persistent=True).restart()  # never started

@@ -48,4 +48,5 @@ def test_readme_examples_run(
     assert "no such post: RecordNotFound" in out
     assert f"{account.did} {account.handle} " in out  # the identity example
     assert " create at://" in out and "hello from atlex" in out  # the firehose example
+    assert re.search(r"^first commit seq: \d+$", out, flags=re.M)  # its async twin
     assert account.password not in out

@@ -15,6 +15,7 @@ from msgspec import UnsetType
 import atlex.lex
 from atlex._datatypes import SINGLE, Blob, Bytes, CidLink
 from atlex._model import KEPT_FIELD, LexObject
+from atlex.lex.app.bsky.feed import like
 
 CID = "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"
 BLOB_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
@@ -80,7 +81,10 @@ class Sampler:
             return [self.value(item, depth, single=single)]
         if origin is Literal:
             return get_args(tp)[0]
-        if origin is dict or tp is dict or tp is Any:
+        if tp is msgspec.Raw and self.counter % 2 and depth < self.max_depth:
+            # an `unknown` field (decoded lazily): a record of a known type, every other time
+            return self.object(like.Record, depth, union=True)
+        if origin is dict or tp is dict or tp is Any or tp is msgspec.Raw:
             return {"$type": "com.example.future#thing", "n": depth}
         if tp is str:
             return "s"

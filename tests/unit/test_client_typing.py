@@ -19,7 +19,10 @@ from typing import reveal_type
 
 from _fake_lex.client import AsyncClient, Client
 
+from atlex import AsyncClient as LexAsyncClient
 from atlex import CallOptions
+from atlex import Client as LexClient
+from atlex.streams import RepoCommit
 
 
 def sync_usage() -> None:
@@ -47,6 +50,29 @@ async def async_usage() -> None:
         reveal_type(scoped)  # T: AsyncClient
         reveal_type(scoped.test.feed)  # T: AsyncTestFeed
     await client.test.repo.create_record(repo="r", collection="c")  # E
+
+
+def stream_usage(client: LexClient) -> None:
+    for msg in client.com.atproto.sync.subscribe_repos(cursor=0):
+        if isinstance(msg, RepoCommit):
+            reveal_type(msg.ops_in("app.bsky.feed.post")[0].action)  # T: str | Literal['create', 'update', 'delete']
+    stream = client.com.atproto.sync.subscribe_repos(cursor=0, verify=True, max_queue=8)
+    reveal_type(stream.cursor)  # T: int | None
+    for label in client.com.atproto.label.subscribe_labels(cursor=1):
+        reveal_type(label)  # T: Labels | Info | dict[str, Any]
+    client.com.atproto.sync.subscribe_repos(cursor="0")  # E
+    client.com.atproto.sync.subscribe_repos(max_queue="8")  # E
+    client.com.atproto.label.subscribe_labels(verify=True)  # E
+
+
+async def async_stream_usage(client: LexAsyncClient) -> None:
+    async for msg in client.com.atproto.sync.subscribe_repos(cursor=0, reconnect=False):
+        if isinstance(msg, RepoCommit):
+            reveal_type(msg.seq)  # T: int
+    async with client.com.atproto.label.subscribe_labels() as labels:
+        async for label in labels:
+            reveal_type(label)  # T: Labels | Info | dict[str, Any]
+    list(client.com.atproto.sync.subscribe_repos())  # E
 """
 
 

@@ -58,15 +58,37 @@ def module_paths(modules: set[str], package: str) -> dict[str, str]:
     return paths
 
 
-def import_aliases(package: str, modules: list[str]) -> tuple[ir.Import, ...]:
-    """``import a.b.c as _a_b_c`` for each module (aliases relative to ``package``)."""
-    namer = Namer()
-    prefix = package + "."
-    out: list[ir.Import] = []
+def import_aliases(modules: list[str]) -> tuple[ir.Import, ...]:
+    """An alias for each module a module imports: ``_`` + its last segments, the fewest that
+    tell it apart from the module's other imports and still say what it is: a one-word module
+    keeps its parent (``app.bsky.feed.defs`` -> ``_feed_defs``; no alias can then be a
+    helper such as ``_list``), a method's stands alone (``_get_timeline``)."""
+    segments = {m: m.split(".") for m in modules}
+    depth = {m: 1 if "_" in segments[m][-1] else 2 for m in modules}
+
+    def tail(m: str) -> str:
+        return "_".join(segments[m][-depth[m] :])
+
+    while True:
+        by_tail: dict[str, list[str]] = {}
+        for m in modules:
+            by_tail.setdefault(tail(m), []).append(m)
+        clashes = [m for group in by_tail.values() if len(group) > 1 for m in group]
+        grow = [m for m in clashes if depth[m] < len(segments[m])]
+        if not grow:
+            break
+        for m in grow:
+            depth[m] += 1
+    namer = Namer()  # a clash left (one module path a tail of another): numbered
+    imports: list[ir.Import] = []
     for m in modules:
-        rel = m[len(prefix) :] if m.startswith(prefix) else m
-        out.append(ir.Import(namer.take("_" + rel.replace(".", "_")), m))
-    return tuple(out)
+        alias = namer.take("_" + tail(m))
+        leaf = segments[m][-1]
+        if len(f"        {leaf} as {alias},") > 100 and leaf not in namer:
+            # even its wrapped import would be too long: the module keeps its own name
+            alias = namer.take(leaf)
+        imports.append(ir.Import(alias, m))
+    return tuple(imports)
 
 
 def namespace_class(node: tuple[str, ...]) -> str:
@@ -128,7 +150,7 @@ def plan_namespaces(
                 for c in classes(a.type)
             }
         )
-        imports = import_aliases(package, type_modules)
+        imports = import_aliases(type_modules)
         alias_of = {imp.module: imp.alias for imp in imports}
         node_stubs = [replace(st, type_alias=alias_of[st.type_module]) for st in node_stubs]
         rel = module_of[node].split(".")

@@ -47,6 +47,8 @@ class ModuleState:
     namer: Namer
     structs: list[ir.Struct] = field(default_factory=lambda: [])
     aliases: list[ir.Alias] = field(default_factory=lambda: [])
+    unions: dict[ir.TUnion, ir.UnionAlias] = field(default_factory=lambda: {})
+    """Named field unions, by union: one alias per distinct union of the module."""
 
 
 def lower(
@@ -90,6 +92,7 @@ class Lowerer:
         self.symbols: dict[tuple[str, str], Symbol] = {}
         self.states: dict[str, ModuleState] = {}
         self.tagged: set[tuple[str, str]] = set()
+        self._document = ""  # the NSID being lowered: only its own fields get named unions
 
     # ---- driver ------------------------------------------------------------------------------
 
@@ -191,6 +194,7 @@ class Lowerer:
     def _lower_document(self, nsid: str, doc: Document) -> tuple[ir.TypeModule, list[ir.Stub]]:
         module = self.modules[nsid]
         state = self.states[module]
+        self._document = nsid
         constants: list[ir.Constant] = []
         errors: list[ir.ErrorClass] = []
         metadata: list[tuple[str, object]] = []
@@ -212,7 +216,7 @@ class Lowerer:
             elif isinstance(d, s.QuerySchema | s.ProcedureSchema):
                 stubs.append(method(self, ctx, d, state, errors))
             elif isinstance(d, s.SubscriptionSchema):
-                subscription(self, ctx, d, state, errors)
+                stubs.append(subscription(self, ctx, d, state, errors))
             elif isinstance(d, s.PermissionSetSchema):
                 definition = msgspec.to_builtins(d)
                 metadata.append((sym.name, definition))
@@ -233,6 +237,7 @@ class Lowerer:
             aliases=tuple(state.aliases),
             errors=tuple(errors),
             metadata=tuple(metadata),
+            unions=tuple(state.unions.values()),
         )
         return type_module, stubs
 
@@ -266,12 +271,15 @@ class Lowerer:
                     (False, True): "single",
                     (False, False): None,
                 }[(u.closed, single)]
+            ftype = fctx.type_of(prop)
+            if ctx.nsid == self._document:
+                ftype = self._named_unions(ctx.module, name + class_name(wire), ftype)
             fields.append(
                 ir.Field(
                     name=fname,
                     wire=wire,
                     rename=camel_of(fname) != wire,
-                    type=fctx.type_of(prop),
+                    type=ftype,
                     required=wire in required,
                     nullable=wire in nullable and not params,
                     default=default if has_default else None,  # type: ignore[arg-type]
@@ -282,6 +290,20 @@ class Lowerer:
                 )
             )
         return ir.Struct(name, lex_id, tag, tuple(fields), doc)
+
+    def _named_unions(self, module: str, name: str, t: ir.TypeExpr) -> ir.TypeExpr:
+        """``t`` with its union (alone or as list items) replaced by the module's alias for it,
+        declared on first use as ``name``. Fields of another document's struct (flattened
+        into a call's arguments) keep theirs inline: that module names its own."""
+        if isinstance(t, ir.TList):
+            return ir.TList(self._named_unions(module, name, t.item))
+        if not isinstance(t, ir.TUnion):
+            return t
+        state = self.states[module]
+        alias = state.unions.get(t)
+        if alias is None:
+            alias = state.unions[t] = ir.UnionAlias(state.namer.take(name), t)
+        return ir.TNamed(module, alias.name)
 
     def inline_object(self, ctx: TypeContext, obj: s.ObjectSchema) -> ir.TClass:
         """An object schema written inline (not per spec, accepted): a class of its own."""
@@ -301,8 +323,10 @@ class Lowerer:
                 used.update(c.module for c in classes(f.type))
         for a in aliases:
             used.update(c.module for c in classes(a.type))
+        for u in self.states[module].unions.values():
+            used.update(c.module for c in u.type.members)
         used.discard(module)
-        return import_aliases(self.package, sorted(used))
+        return import_aliases(sorted(used))
 
 
 def _scope_constants(namer: Namer, nsid: str, definition: object) -> list[tuple[str, object]]:

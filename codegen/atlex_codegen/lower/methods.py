@@ -1,5 +1,5 @@
 """Lowering of a document's methods: queries and procedures become call stubs (plus their
-``Params`` / ``Input`` / ``Output`` types), subscriptions their ``Params`` and ``Message``.
+``Params`` / ``Input`` / ``Output`` types), subscriptions stream stubs (plus ``Params`` and ``Message``).
 
 The driver (:mod:`.lowerer`) owns the naming state; these functions add to one module's
 state through it.
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from msgspec import UnsetType
 
+from atlex._stream_settings import setting_names
 from atlex_codegen import ir
 from atlex_codegen import schema as s
 from atlex_codegen.lower.types import TypeContext, description_of
@@ -22,6 +23,14 @@ if TYPE_CHECKING:
 __all__ = ["method", "subscription"]
 
 _JSON = "application/json"
+# subscription stubs name the runtime's stream types (atlex._ns); subscribeRepos is specialised
+# there (commits with typed ops, verification), every other subscription is generic
+_GENERIC_STREAM = ir.StreamTypes(None, "StreamSettings", "StreamSettings")
+_RUNTIME_STREAMS = {
+    "com.atproto.sync.subscribeRepos": ir.StreamTypes(
+        "RepoMessage", "RepoStreamSettings", "AsyncRepoStreamSettings"
+    ),
+}
 
 
 def method(
@@ -32,7 +41,7 @@ def method(
     errors: list[ir.ErrorClass],
 ) -> ir.Stub:
     """The call stub of a query or procedure; its types join ``state``, its errors ``errors``."""
-    nsid, module = ctx.nsid, ctx.module
+    module = ctx.module
     kind: Any = "query" if isinstance(d, s.QuerySchema) else "procedure"
     params_struct = _params(lw, ctx, d.parameters, state)
     input_kind: Any = None
@@ -72,24 +81,19 @@ def method(
         input_args = (
             ir.Arg(namer.take("input"), "", input_union, True, None, False, "The input body."),
         )
-    last = nsid.rsplit(".", 1)[1]
-    return ir.Stub(
-        name=field_name(last),
-        nsid=nsid,
-        kind=kind,
-        const="_" + constant_name(last),
-        type_module=module,
-        type_alias="",
-        params=params,
+    return _stub(
+        ctx,
+        d,
+        kind,
+        params,
+        params_struct,
+        returns,
         input_kind=input_kind,
         input_args=input_args,
         input_encoding=input_encoding,
         output_kind=output_kind,
         output_schema=output_schema,
         output_encoding=output_encoding,
-        returns=returns,
-        has_params_struct=params_struct is not None,
-        doc=description_of(d),
     )
 
 
@@ -99,14 +103,58 @@ def subscription(
     d: s.SubscriptionSchema,
     state: ModuleState,
     errors: list[ir.ErrorClass],
-) -> None:
-    """A subscription's ``Params`` struct and ``Message`` union alias; its errors."""
-    _params(lw, ctx, d.parameters, state)
+) -> ir.Stub:
+    """The stub of a subscription (returning its ``Message`` union, iterated from a stream);
+    its ``Params`` struct and ``Message`` alias join ``state``, its errors ``errors``."""
+    params_struct = _params(lw, ctx, d.parameters, state)
+    returns: ir.TypeExpr = ir.TScalar("dict")  # no message schema: frames kept as data
     if isinstance(d.message, s.Message):
         union = ctx.at(".message.schema").type_of(d.message.schema)
         name = state.namer.take("Message")
         state.aliases.append(ir.Alias(name, union, True, description_of(d.message)))
+        returns = ir.TClass(ctx.module, name)
     _errors(d.errors, state, errors)
+    # the stub's **settings keywords (reconnect=, verify=, ...) win over lexicon params
+    namer = Namer(setting_names())
+    params = tuple(_arg(namer, f) for f in (params_struct.fields if params_struct else ()))
+    stream = _RUNTIME_STREAMS.get(ctx.nsid, _GENERIC_STREAM)
+    return _stub(ctx, d, "subscription", params, params_struct, returns, stream=stream)
+
+
+def _stub(
+    ctx: TypeContext,
+    d: s.QuerySchema | s.ProcedureSchema | s.SubscriptionSchema,
+    kind: Any,
+    params: tuple[ir.Arg, ...],
+    params_struct: ir.Struct | None,
+    returns: ir.TypeExpr | None,
+    **body: Any,
+) -> ir.Stub:
+    """The stub named after the NSID's last segment; ``body``: its input/output/stream fields
+    (none for a subscription but ``stream``)."""
+    last = ctx.nsid.rsplit(".", 1)[1]
+    fields: dict[str, Any] = {
+        "input_kind": None,
+        "input_args": (),
+        "input_encoding": None,
+        "output_kind": None,
+        "output_schema": False,
+        "output_encoding": None,
+        **body,
+    }
+    return ir.Stub(
+        name=field_name(last),
+        nsid=ctx.nsid,
+        kind=kind,
+        const="_" + constant_name(last),
+        type_module=ctx.module,
+        type_alias="",
+        params=params,
+        returns=returns,
+        has_params_struct=params_struct is not None,
+        doc=description_of(d),
+        **fields,
+    )
 
 
 def _errors(declared: list[s.ErrorDef], state: ModuleState, errors: list[ir.ErrorClass]) -> None:

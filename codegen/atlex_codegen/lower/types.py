@@ -93,7 +93,9 @@ class TypeContext:
         if isinstance(sch, s.BlobSchema):
             return ir.TScalar("Blob")
         if isinstance(sch, s.UnknownSchema):
-            return ir.TScalar("dict")
+            # msgspec.Raw at run time, decoded on first read (atlex._lazy); the `object` rule
+            # below is what makes the runtime install that lazy read
+            return ir.TScalar("unknown")
         if isinstance(sch, s.ArraySchema):
             return ir.TList(self.at(".items").type_of(sch.items, depth))
         if isinstance(sch, s.ObjectSchema):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from atlex._flow import Flow
+from atlex._lazy import plain_value
 from atlex._pds_calls import resolve_handle_plan
 from atlex._records import GET_RECORD, Plan
 from atlex.errors import LexValidationError
@@ -61,7 +62,7 @@ def parse_at_uri(uri: str, *, what: str) -> AtUri:
 
 def _raw_record_plan(at: AtUri) -> Plan[tuple[str, str, dict[str, Any]]]:
     def finish(output: Any) -> tuple[str, str, dict[str, Any]]:
-        return str(output.uri), str(output.cid), dict(output.value)
+        return str(output.uri), str(output.cid), dict(plain_value(output, "value"))
 
     return Plan(
         GET_RECORD, {"repo": at.repo, "collection": at.collection, "rkey": at.rkey}, None, finish

@@ -106,10 +106,11 @@ def encode_raw(value: Any) -> bytes:
 
 
 def _plain(value: Any) -> Any:
-    # generated structs, CidLink and Bytes inside become their JSON form first
-    import msgspec
+    # generated structs, CidLink and Bytes inside become their JSON form first, as atlex.encode
+    # writes it: members a decoded record kept and unread `unknown` values included
+    from atlex._wire import to_json
 
-    return msgspec.to_builtins(value)
+    return to_json(value)
 
 
 def cid_for(block: bytes) -> bytes:

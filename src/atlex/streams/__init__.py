@@ -11,6 +11,10 @@ any other lexicon ``subscription``, over websockets, with reconnect and resume.
 
 Blocking streams (``Stream``) iterate with ``for`` and close with ``close()`` or ``with``;
 ``AsyncStream`` is the asyncio twin. Both are thin drivers over one sans-I/O core.
+
+Clients have the same streams as generated calls, on their own service:
+``client.com.atproto.sync.subscribe_repos(cursor=0, verify=True)`` (a ``Stream`` on ``Client``,
+an ``AsyncStream`` on ``AsyncClient``), and likewise every generated lexicon ``subscription``.
 """
 
 from __future__ import annotations

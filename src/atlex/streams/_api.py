@@ -49,7 +49,7 @@ def _core(
     overrides: Mapping[str, type[Any]] | None = None,
     **option_kwargs: Any,
 ) -> StreamCore:
-    messages = message_types(module.Message)
+    messages = message_types(getattr(module, "Message", None))  # none declared: all kept as data
     messages.update(overrides or {})
     decoder = MessageDecoder(module.NSID, messages, getattr(module, "ERRORS", {}))
     opts = replace(options or StreamOptions(), **option_kwargs)

@@ -9,27 +9,11 @@ its records stay plain JSON-form values.
 from __future__ import annotations
 
 import importlib
-import keyword
-import re
 from typing import Any
 
+from atlex._lazy import module_path
+
 __all__ = ["RecordTypes"]
-
-_NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
-_CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
-_CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
-_NSID = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z0-9-]+)+")
-
-
-def _segment(segment: str) -> str:
-    # the same rule as atlex_codegen.naming.module_segment (the runtime cannot import codegen)
-    s = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", segment.replace("-", "_"))).lower()
-    s = _NOT_IDENT.sub("_", s) or "_"
-    if s[0].isdigit():
-        s = "_" + s
-    if keyword.iskeyword(s) or s in ("__init__", "__main__"):
-        s += "_"
-    return s
 
 
 class RecordTypes:
@@ -52,9 +36,9 @@ class RecordTypes:
             return found
 
     def _find(self, collection: str) -> type[Any] | None:
-        if not _NSID.fullmatch(collection):
+        path = module_path(collection)
+        if path is None:
             return None
-        path = ".".join(_segment(s) for s in collection.split("."))
         for package in self._packages:
             try:
                 module = importlib.import_module(f"{package}.{path}")
