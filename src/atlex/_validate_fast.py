@@ -19,7 +19,7 @@ import re
 import threading
 import types
 from collections.abc import Callable
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, Union, cast, get_args, get_origin
 
 import msgspec
 from msgspec import UNSET, Raw, UnsetType
@@ -28,7 +28,7 @@ from atlex._datatypes import CLOSED, RULES, Blob, Bytes, CidLink, LazyField
 from atlex.datamodel import check_data_model, grapheme_len, utf8_len
 from atlex.syntax import FORMATS
 
-__all__ = ["Unsure", "fast_check"]
+__all__ = ["Unsure", "fast_check", "prove", "unread_problem"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -72,6 +72,20 @@ FAST_FORMATS: dict[str, Callable[[str], object]] = {
 
 ExactField = Callable[[Any, dict[str, Any], bool, bool], Callable[[Any, str, bool], None] | None]
 """atlex._validate.compile_field: (annotation, rule, closed, single) -> the exact check."""
+
+
+def prove(value: Any, exact_field: ExactField) -> None:
+    """Return when ``value`` (a generated object) is certainly valid, else raise."""
+    for proved in _PROVED.values():
+        proved.clear()
+    fast_check(cast("type[Any]", type(value)), exact_field)(value)
+
+
+_PROVED: dict[str, set[str]] = {}
+"""Per format, the strings this call has proved valid (a page repeats its authors' DIDs,
+handles and avatars). Emptied at the start of every call, so that a figure measured by
+validating one page again and again is not a cache's; sharing it between threads is harmless
+(it only ever holds valid values)."""
 
 
 def fast_check(cls: type[Any], exact_field: ExactField) -> Fast:
@@ -171,19 +185,44 @@ def _object_ok(d: dict[Any, Any]) -> bool:
 
 
 def _unknown_ok(value: Any) -> bool:
-    """An ``unknown`` field: nobody read it (its JSON), it holds plain data (as above), or it
-    was read into its generated class (a data-model object, as the exact pass checks it)."""
-    if value.__class__ is Raw:
-        try:
-            value = _JSON.decode(value)
-        except (msgspec.DecodeError, RecursionError):  # e.g. an unpaired surrogate escape
-            return False
-    elif isinstance(value, msgspec.Struct):  # read into its class: the exact pass's own test
-        return not check_data_model(value)
-    return value.__class__ is dict and _object_ok(value)
+    """An ``unknown`` field: JSON nobody read (see :func:`unread_problem`), plain
+    data (as above), or a record read into its generated class (a data-model object, the
+    exact pass's own test)."""
+    kind = value.__class__
+    if kind is Raw:
+        return unread_problem(value) is None
+    if kind is dict:
+        return _object_ok(value)
+    return isinstance(value, msgspec.Struct) and not check_data_model(value)
 
 
-_JSON = msgspec.json.Decoder()
+def unread_problem(raw: Raw) -> str | None:
+    """What is wrong with JSON kept unread (``msgspec.Raw``, from a decode) as an ``unknown``
+    value, or None. ``validate()`` asks of it what ``@atproto/lexicon`` asks of ``unknown``:
+    an object, and not bytes, a link or a blob (the interop vectors). Its content is checked
+    once it is read: decoding it for the data-model walk would cost more than the whole typed
+    decode of the answer it came in (bench/FINDINGS.md §9)."""
+    try:
+        top = _TOP_LEVEL.decode(raw)  # (skips everything but three top-level keys)
+    except msgspec.ValidationError:
+        return "expected an object"
+    except msgspec.DecodeError:  # not from a decode: a Raw built by hand
+        return "not JSON"
+    if top.link is not UNSET or top.bytes is not UNSET or top.type == "blob":
+        return "expected an object, got bytes, a link or a blob"
+    return None
+
+
+class _TopLevel(msgspec.Struct):
+    """The keys that make an object bytes, a link or a blob (the rest is skipped unread)."""
+
+    link: Raw | UnsetType = msgspec.field(default=UNSET, name="$link")
+    bytes: Raw | UnsetType = msgspec.field(default=UNSET, name="$bytes")
+    type: Any = msgspec.field(default=None, name="$type")
+
+
+_TOP_LEVEL = msgspec.json.Decoder(_TopLevel)
+
 
 _namespace.update(
     unknown_ok=_unknown_ok,
@@ -247,9 +286,11 @@ class _Compiler:
             read = f"v.{info.name}"
             lazy = getattr(cls, info.name, None)
             if isinstance(lazy, LazyField):  # an `unknown` value: read without decoding it
-                read = f"{self.constant(lazy.raw)}(v)"
+                read = f"{self.constant(lazy.slot.__get__)}(v)"  # the slot, C-level
             if info.required:
-                lines += [f"    x = {read}", "    if x is UNSET: raise Unsure"]
+                lines.append(f"    x = {read}")
+                if not body or "x.__class__" not in body[0]:  # (an exact-class test rejects it)
+                    lines.append("    if x is UNSET: raise Unsure")
                 lines += ["    " + line for line in body]
             elif body:
                 lines += [f"    x = {read}", "    if x is not UNSET:"]
@@ -348,7 +389,12 @@ class _Compiler:
                 raise _NotCode
             fast = self.constant(FAST_FORMATS.get(fmt, _never))
             exact = self.constant(FORMATS[fmt])
-            lines.append(f"if not {fast}({var}) and not {exact}({var}): raise Unsure")
+            proved = self.constant(_PROVED.setdefault(fmt, set()))
+            lines += [
+                f"if {var} not in {proved}:",
+                f"    if not {fast}({var}) and not {exact}({var}): raise Unsure",
+                f"    {proved}.add({var})",
+            ]
         return lines
 
     def slow(self, tp: Any, rule: dict[str, Any], closed: bool, var: str) -> list[str]:
