@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # async source -> generated sync twin
 PAIRS = {
     "src/atlex/_client_async.py": "src/atlex/_client_sync.py",
+    "src/atlex/session/_async.py": "src/atlex/session/_sync.py",
+    "src/atlex/oauth/_async.py": "src/atlex/oauth/_sync.py",
+    "src/atlex/identity/_async.py": "src/atlex/identity/_sync.py",
 }
 
 RENAMES = {
@@ -52,6 +55,29 @@ RENAMES = {
     "async_sleep": "sleep",
     "_async_sleep": "_sleep",
     "_A": "_C",
+    # sessions (session/_async.py, oauth/_async.py); the primitives are in session/_io.py
+    "_async": "_sync",
+    "AsyncPasswordSession": "PasswordSession",
+    "AsyncDataHook": "DataHook",
+    "AsyncFailureHook": "FailureHook",
+    "AsyncIdentityResolver": "IdentityResolver",
+    "AsyncEvent": "ThreadEvent",
+    "async_run_to_end": "run_to_end",
+    "async_call_hook": "call_hook",
+    "async_awaited": "awaited",
+    "async_http_send": "http_send",
+    "AsyncOAuthClient": "OAuthClient",
+    "AsyncOAuthSession": "OAuthSession",
+    "AsyncOAuthDataHook": "OAuthDataHook",
+    "AsyncOAuthFailureHook": "OAuthFailureHook",
+    "AnyStateStore": "StateStore",
+    "AnySessionStore": "SessionStore",
+    "AnyIdentityResolver": "IdentityResolver",
+    "default_async_resolver": "default_resolver",
+    # identity resolver (identity/_async.py); the primitives are in identity/_io.py
+    "AsyncTxtResolver": "TxtResolver",
+    "AsyncBackground": "ThreadBackground",
+    "async_fetch": "fetch",
 }
 
 _DROPPED = {"async", "await"}

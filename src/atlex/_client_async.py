@@ -48,13 +48,16 @@ if TYPE_CHECKING:  # httpx loads on the first request, not with the client
     import httpx
 
     from atlex import _records as _rec
-    from atlex._records import ListedRecord, Plan, RecordPage, RecordResult, WriteOp
+    from atlex import _writes
+    from atlex._records import ListedRecord, Plan, RecordPage, RecordResult
+    from atlex._writes import WriteOp
     from atlex.lex.com.atproto.repo import apply_writes as _apply_writes
     from atlex.lex.com.atproto.repo import create_record as _create_record
     from atlex.lex.com.atproto.repo import delete_record as _delete_record
     from atlex.lex.com.atproto.repo import put_record as _put_record
 else:  # the record helpers' logic loads on their first use, not with every client
     _rec = lazy_module("atlex._records")
+    _writes = lazy_module("atlex._writes")
 
 __all__ = ["AsyncClient"]
 
@@ -286,7 +289,7 @@ class AsyncClient(ClientState, AsyncNode, AsyncActions):
     ) -> _apply_writes.Output:
         """Apply creates, updates and deletes atomically, e.g.
         ``[Create(post), Update(got), Delete(like.Record, rkey=k)]``."""
-        plan = _rec.apply_writes_plan(
+        plan = _writes.apply_writes_plan(
             writes,
             validate=validate,
             swap_commit=swap_commit,

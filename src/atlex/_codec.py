@@ -9,8 +9,9 @@ Lossless: data decoded or converted here re-encodes with :func:`encode` to the s
 values, ``$type`` presence and spelling), members the local lexicons do not know included, at
 any depth. The exception, for speed, is a method's answer or body (a generated ``Output``,
 ``Input`` or ``Params``, what the client decodes on every call): unknown members inside it are
-not kept, and ``$type`` is written by position (see :mod:`atlex._wire`). Records inside such
-answers keep theirs when read through the record accessors.
+not kept, and ``$type`` is written by position (see :mod:`atlex._wire`). Records in their
+``unknown`` fields (``PostView.record`` ...) are kept whole: they decode lazily, see
+:mod:`atlex._lazy`.
 
 Errors are all :class:`atlex.LexValidationError` (a :class:`atlex.LexError`) with a ``path``:
 a value that does not fit the type raises :class:`atlex.SchemaMismatchError` (also a

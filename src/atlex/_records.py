@@ -1,15 +1,16 @@
 """Record helpers without I/O (upstream lex-client ``create``/``get``/``put``/``delete``/``list``/
 ``listAll``/``applyWrites``/``uploadBlob``): which call to make, with which body, and what the
 answer means. ``Client`` and ``AsyncClient`` only run the :class:`Plan`\\ s built here; how a
-record is read and written back losslessly is :mod:`atlex._record_data`.
+record is read and written back losslessly is :mod:`atlex._record_data`, the ``applyWrites``
+batch :mod:`atlex._writes`.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeAlias, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import msgspec
 from msgspec import UnsetType
@@ -35,21 +36,22 @@ from atlex._record_data import (
 from atlex.errors import LexValidationError, XrpcInvalidResponseError
 
 __all__ = [
-    "Create",
-    "Delete",
+    "APPLY_WRITES",
     "ListedRecord",
     "Pager",
     "Plan",
     "RecordPage",
     "RecordResult",
-    "Update",
-    "WriteOp",
-    "apply_writes_plan",
     "delete_plan",
+    "drop_none",
     "get_plan",
     "list_plan",
     "pds_options",
     "record_json",
+    "record_key",
+    "record_target",
+    "repo_of",
+    "unchanged",
     "upload_blob_plan",
     "write_plan",
 ]
@@ -155,7 +157,7 @@ def record_key(
     return rkey
 
 
-def _target(
+def record_target(
     record: object, rkey: str | None, *, new: bool, validate_request: bool, field: str
 ) -> tuple[str, str | None, dict[str, Any]]:
     """(collection, record key, JSON) for writing ``record`` (a struct or a read result).
@@ -180,11 +182,11 @@ def _target(
 # --- the helpers ---
 
 
-def _repo(repo: str | None, did: Callable[[], str]) -> str:
+def repo_of(repo: str | None, did: Callable[[], str]) -> str:
     return repo if repo is not None else did()
 
 
-def _drop_none(body: dict[str, Any]) -> dict[str, Any]:
+def drop_none(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
@@ -209,12 +211,12 @@ def write_plan(
     targets the repo it was read from unless ``repo`` says otherwise."""
     if repo is None and not new:
         repo = _read_from(record)
-    collection, key, data = _target(
+    collection, key, data = record_target(
         record, rkey, new=new, validate_request=validate_request, field="record"
     )
-    body = _drop_none(
+    body = drop_none(
         {
-            "repo": _repo(repo, did),
+            "repo": repo_of(repo, did),
             "collection": collection,
             "rkey": key,
             "validate": validate,
@@ -223,7 +225,7 @@ def write_plan(
             "swapCommit": swap_commit,
         }
     )
-    return Plan(CREATE_RECORD if new else PUT_RECORD, None, body, _same)
+    return Plan(CREATE_RECORD if new else PUT_RECORD, None, body, unchanged)
 
 
 def delete_plan(
@@ -236,19 +238,19 @@ def delete_plan(
     did: Callable[[], str],
 ) -> Plan[Any]:
     key = record_key(record_type, rkey, server_may_choose=False)
-    body = _drop_none(
+    body = drop_none(
         {
-            "repo": _repo(repo, did),
+            "repo": repo_of(repo, did),
             "collection": collection_of(record_type),
             "rkey": key,
             "swapRecord": swap_record,
             "swapCommit": swap_commit,
         }
     )
-    return Plan(DELETE_RECORD, None, body, _same)
+    return Plan(DELETE_RECORD, None, body, unchanged)
 
 
-def _same(output: Any) -> Any:
+def unchanged(output: Any) -> Any:
     return output
 
 
@@ -266,8 +268,8 @@ def get_plan(
 ) -> Plan[RecordResult[R]]:
     key = record_key(record_type, rkey, server_may_choose=False)
     collection = collection_of(record_type)
-    params = _drop_none(
-        {"repo": _repo(repo, did), "collection": collection, "rkey": key, "cid": cid}
+    params = drop_none(
+        {"repo": repo_of(repo, did), "collection": collection, "rkey": key, "cid": cid}
     )
 
     def finish(output: Any) -> RecordResult[R]:
@@ -305,9 +307,9 @@ def list_plan(
     did: Callable[[], str],
 ) -> Plan[RecordPage[R]]:
     collection = collection_of(record_type)
-    params = _drop_none(
+    params = drop_none(
         {
-            "repo": _repo(repo, did),
+            "repo": repo_of(repo, did),
             "collection": collection,
             "limit": limit,
             "cursor": cursor,
@@ -341,7 +343,7 @@ class Pager(Generic[R]):
         did: Callable[[], str],
     ) -> None:
         self._record_type = record_type
-        self._repo = _repo(repo, did)  # resolved once: every page reads the same repo
+        self._repo = repo_of(repo, did)  # resolved once: every page reads the same repo
         self._limit = limit
         self._reverse = reverse
         self._did = did
@@ -370,88 +372,6 @@ class Pager(Generic[R]):
             self._seen.add(cursor)
             self._cursor = cursor
         return page.records
-
-
-# --- applyWrites ---
-
-
-@dataclass(frozen=True, slots=True)
-class Create:
-    """``applyWrites`` operation: create ``record`` (key by the lexicon's key type)."""
-
-    record: LexObject
-    rkey: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Update:
-    """``applyWrites`` operation: replace the record at ``rkey`` (a :class:`RecordResult`
-    keeps the members the local lexicons do not know, like ``put``)."""
-
-    record: LexObject | RecordResult[Any] | ListedRecord[Any]
-    rkey: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Delete:
-    """``applyWrites`` operation: delete the ``record_type`` record at ``rkey``."""
-
-    record_type: type[LexObject]
-    rkey: str | None = None
-
-
-WriteOp: TypeAlias = Create | Update | Delete
-
-
-def _write(op: object, index: int, validate_request: bool) -> dict[str, Any]:
-    where = f"$.writes[{index}]"
-    try:
-        if isinstance(op, Create | Update):
-            new = isinstance(op, Create)
-            collection, key, data = _target(
-                op.record, op.rkey, new=new, validate_request=validate_request, field="value"
-            )
-            kind = "create" if new else "update"
-            return _drop_none(
-                {
-                    "$type": f"com.atproto.repo.applyWrites#{kind}",
-                    "collection": collection,
-                    "rkey": key,
-                    "value": data,
-                }
-            )
-        if isinstance(op, Delete):
-            key = record_key(op.record_type, op.rkey, server_may_choose=False)
-            return {
-                "$type": "com.atproto.repo.applyWrites#delete",
-                "collection": collection_of(op.record_type),
-                "rkey": key,
-            }
-    except LexValidationError as exc:
-        raise reanchor(exc, where, "") from exc
-    raise TypeError(f"writes[{index}]: expected Create, Update or Delete, got {type(op).__name__}")
-
-
-def apply_writes_plan(
-    writes: Sequence[WriteOp],
-    *,
-    validate: bool | None,
-    swap_commit: str | None,
-    repo: str | None,
-    did: Callable[[], str],
-    validate_request: bool,
-) -> Plan[Any]:
-    if isinstance(writes, Create | Update | Delete):
-        raise TypeError("apply_writes takes a list of operations")
-    body = _drop_none(
-        {
-            "repo": _repo(repo, did),
-            "validate": validate,
-            "writes": [_write(op, i, validate_request) for i, op in enumerate(writes)],
-            "swapCommit": swap_commit,
-        }
-    )
-    return Plan(APPLY_WRITES, None, body, _same)
 
 
 # --- blobs ---

@@ -16,13 +16,18 @@ Every error carries an XRPC ``error`` code and a ``message``. The hierarchy::
             └── XrpcFetchError      the agent failed to send (network, timeout): retryable
 
 Generated type modules import this module, so it must stay import-light (no httpx).
+
+One job in a little over 400 lines: the one error hierarchy every part of atlex raises from (the
+XRPC errors above, then the identity errors), each class with the docs a user reads when catching
+it. The ``WWW-Authenticate`` parser lives in :mod:`atlex._www_authenticate` (re-exported here).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from atlex._www_authenticate import parse_www_authenticate
 
 __all__ = [
     "RETRYABLE_STATUSES",
@@ -302,55 +307,6 @@ def _describe_transport_failure(cause: BaseException) -> str:
         pass
     detail = str(cause) or type(cause).__name__
     return f"{what}{where} ({detail})"
-
-
-# --- WWW-Authenticate (RFC 9110 §11.6.1), parsed the way upstream www-authenticate.ts does ---
-
-_SPLIT_OUTSIDE_QUOTES = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
-_SCHEME = re.compile(r'^([^"=\s]+)(\s+.*)?$', re.DOTALL)
-_PARAM = re.compile(r'^\s*([^"\s=]+)=(?:("[^"\\]*(?:\\.[^"\\]*)*")|([^\s,"]*))\s*$')
-_ESCAPE = re.compile(r"\\(.)")
-
-
-def parse_www_authenticate(header: str) -> dict[str, str | dict[str, str]] | None:
-    """``Bearer realm="x", DPoP error="use_dpop_nonce"`` -> ``{"Bearer": {"realm": "x"}, ...}``.
-
-    A scheme with a token68 maps to that string, a bare scheme to ``{}``. Returns None when the
-    header is malformed (a duplicated scheme, a parameter without a scheme ...).
-    """
-    result: dict[str, str | dict[str, str]] = {}
-    text = header.strip()
-    if not text:
-        return result
-    current: dict[str, str] | None = None
-    for raw_part in _SPLIT_OUTSIDE_QUOTES.split(text):
-        part = raw_part
-        scheme_match = _SCHEME.match(part.strip())
-        if scheme_match:
-            scheme = scheme_match.group(1)
-            if scheme in result:
-                return None
-            rest = (scheme_match.group(2) or "").strip()
-            if not rest:
-                current = None
-                result[scheme] = {}
-                continue
-            if "=" not in rest:
-                current = None
-                result[scheme] = rest
-                continue
-            current = {}
-            result[scheme] = current
-            part = rest
-        if current is None:
-            return None
-        param = _PARAM.match(part)
-        if param is None:
-            return None
-        quoted = param.group(2)
-        value = param.group(3) if quoted is None else _ESCAPE.sub(r"\1", quoted[1:-1])
-        current[param.group(1)] = value
-    return result
 
 
 # --- identity: handles, DIDs, keys (atlex.identity) --------------------------------------------

@@ -13,7 +13,8 @@ set are written as you left them. :func:`record_json` is the JSON such a write s
 """
 
 from atlex._record_data import ListedRecord, RecordResult, record_json
-from atlex._records import Create, Delete, RecordPage, Update, WriteOp
+from atlex._records import RecordPage
+from atlex._writes import Create, Delete, Update, WriteOp
 
 __all__ = [
     "Create",

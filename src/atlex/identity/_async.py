@@ -1,20 +1,22 @@
-"""The async resolver: performs the core's effects with httpx and dnspython's async resolver."""
+"""The identity resolver: performs the core's effects with httpx and dnspython.
+
+Written once: ``identity/_async.py`` (``AsyncIdentityResolver``, dnspython's async resolver)
+is the source, ``identity/_sync.py`` (``IdentityResolver``, blocking) its generated twin
+(``make unasync``; a test fails on drift). The I/O that differs is in ``identity/_io``.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-import anyio
 import httpx
 
 from atlex.identity._cache import IdentityCache, MemoryCache
 from atlex.identity._cache import now as wall_clock
 from atlex.identity._core import (
-    MAX_ANSWER_BYTES,
     Fetch,
     FetchFailed,
     Flow,
@@ -27,9 +29,9 @@ from atlex.identity._core import (
 )
 from atlex.identity._dns import AsyncTxtResolver
 from atlex.identity._document import DidDocument
+from atlex.identity._io import AsyncBackground, async_fetch
 from atlex.identity._keys import PublicKey
 from atlex.identity._options import ResolverOptions
-from atlex.identity._sync import describe_http_error
 
 __all__ = ["AsyncIdentityResolver"]
 
@@ -38,10 +40,12 @@ log = logging.getLogger("atlex.identity")
 
 
 class AsyncIdentityResolver:
-    """Resolves handles and DIDs (async twin of :class:`IdentityResolver`).
+    """Resolves handles and DIDs. Close it, or use it as a context manager, when done.
 
-    Stale entries are revalidated in a background task under asyncio; under trio (no task group
-    to borrow) the stale entry is refreshed before answering instead.
+    ``http`` may be your own httpx client (it is then not closed here); ``cache`` defaults to
+    a :class:`MemoryCache`. Stale entries are revalidated in the background: on a thread
+    (``IdentityResolver``) or a task under asyncio (``AsyncIdentityResolver``; under trio, with
+    no task group to borrow, the stale entry is refreshed before answering instead).
     """
 
     def __init__(
@@ -58,7 +62,7 @@ class AsyncIdentityResolver:
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=self.options.timeout)
         self._dns = AsyncTxtResolver(self.options)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = AsyncBackground()
 
     async def resolve(self, identifier: str, *, fresh: bool = False) -> Identity:
         """A handle or DID -> the verified identity (``fresh``: bypass the cache)."""
@@ -86,8 +90,7 @@ class AsyncIdentityResolver:
         self._core.purge(identifier)
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
         if self._owns_http:
             await self._http.aclose()
 
@@ -117,12 +120,9 @@ class AsyncIdentityResolver:
                 if isinstance(effect, Fetch):
                     answer = await self._fetch(effect)
                 elif isinstance(effect, LookupTxt):
-                    with anyio.fail_after(self.options.timeout + 1):
-                        answer = await self._dns.lookup(effect.name)
+                    answer = await self._dns.lookup(effect.name)
                 else:
                     await self._revalidate(effect)
-            except TimeoutError:
-                failure = TxtFailed(f"no answer within {self.options.timeout}s")
             except (FetchFailed, TxtFailed) as exc:
                 failure = exc
 
@@ -133,38 +133,7 @@ class AsyncIdentityResolver:
             except Exception as exc:  # the stale entry stays; the next lookup tries again
                 log.debug("revalidating %s failed: %s", effect.key, exc)
 
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # not asyncio (trio): refresh inline
-            await run()
-            return
-        task = asyncio.ensure_future(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        await self._tasks.start(run, f"atlex-identity {effect.key}")
 
     async def _fetch(self, effect: Fetch) -> Reply:
-        timeout = self.options.timeout
-        try:
-            with anyio.fail_after(timeout):
-                async with self._http.stream(
-                    "GET",
-                    effect.url,
-                    headers={"Accept": effect.accept},
-                    timeout=timeout,
-                    follow_redirects=True,
-                ) as response:
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > MAX_ANSWER_BYTES:
-                            break
-                    return Reply(
-                        response.status_code,
-                        response.headers.get("content-type", ""),
-                        bytes(body[:MAX_ANSWER_BYTES]),
-                        too_large=len(body) > MAX_ANSWER_BYTES,
-                    )
-        except (TimeoutError, httpx.TimeoutException):
-            raise FetchFailed(f"no answer within {timeout}s", timeout=True) from None
-        except httpx.HTTPError as exc:
-            raise FetchFailed(describe_http_error(exc)) from None
+        return await async_fetch(self._http, effect, self.options.timeout)

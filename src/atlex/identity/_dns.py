@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import anyio
+
 from atlex.identity._core import TxtAnswer, TxtFailed
 from atlex.identity._options import ResolverOptions, parse_nameserver
 
@@ -84,7 +86,10 @@ class AsyncTxtResolver:
                 dns.asyncresolver.Resolver(configure=configure), self._options
             )
         try:
-            answer = await self._resolver.resolve(name, "TXT", search=False)
+            with anyio.fail_after(self._options.timeout + 1):
+                answer = await self._resolver.resolve(name, "TXT", search=False)
+        except TimeoutError:
+            raise TxtFailed(f"no answer within {self._options.timeout}s") from None
         except dns.resolver.NXDOMAIN:
             return TxtAnswer((), "nxdomain")
         except dns.resolver.NoAnswer:

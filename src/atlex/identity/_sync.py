@@ -1,10 +1,15 @@
-"""The blocking resolver: performs the core's effects with httpx and dnspython."""
+# Generated from src/atlex/identity/_async.py by tools/unasync.py (`make unasync`): do not edit.
+# Edit the async source; a test fails when this file has drifted from it.
+"""The identity resolver: performs the core's effects with httpx and dnspython.
+
+Written once: ``identity/_async.py`` (``AsyncIdentityResolver``, dnspython's async resolver)
+is the source, ``identity/_sync.py`` (``IdentityResolver``, blocking) its generated twin
+(``make unasync``; a test fails on drift). The I/O that differs is in ``identity/_io``.
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -14,7 +19,6 @@ import httpx
 from atlex.identity._cache import IdentityCache, MemoryCache
 from atlex.identity._cache import now as wall_clock
 from atlex.identity._core import (
-    MAX_ANSWER_BYTES,
     Fetch,
     FetchFailed,
     Flow,
@@ -27,20 +31,23 @@ from atlex.identity._core import (
 )
 from atlex.identity._dns import TxtResolver
 from atlex.identity._document import DidDocument
+from atlex.identity._io import ThreadBackground, fetch
 from atlex.identity._keys import PublicKey
 from atlex.identity._options import ResolverOptions
 
-__all__ = ["IdentityResolver", "describe_http_error"]
+__all__ = ["IdentityResolver"]
 
 T = TypeVar("T")
 log = logging.getLogger("atlex.identity")
 
 
 class IdentityResolver:
-    """Resolves handles and DIDs (blocking). Close it, or use ``with``, when done.
+    """Resolves handles and DIDs. Close it, or use it as a context manager, when done.
 
-    ``http`` may be your own ``httpx.Client`` (it is then not closed here); ``cache`` defaults to
-    a :class:`MemoryCache`.
+    ``http`` may be your own httpx client (it is then not closed here); ``cache`` defaults to
+    a :class:`MemoryCache`. Stale entries are revalidated in the background: on a thread
+    (``IdentityResolver``) or a task under asyncio (``AsyncIdentityResolver``; under trio, with
+    no task group to borrow, the stale entry is refreshed before answering instead).
     """
 
     def __init__(
@@ -57,6 +64,7 @@ class IdentityResolver:
         self._owns_http = http is None
         self._http = http or httpx.Client(timeout=self.options.timeout)
         self._dns = TxtResolver(self.options)
+        self._tasks = ThreadBackground()
 
     def resolve(self, identifier: str, *, fresh: bool = False) -> Identity:
         """A handle or DID -> the verified identity (``fresh``: bypass the cache)."""
@@ -84,6 +92,7 @@ class IdentityResolver:
         self._core.purge(identifier)
 
     def close(self) -> None:
+        self._tasks.cancel()
         if self._owns_http:
             self._http.close()
 
@@ -126,38 +135,7 @@ class IdentityResolver:
             except Exception as exc:  # the stale entry stays; the next lookup tries again
                 log.debug("revalidating %s failed: %s", effect.key, exc)
 
-        threading.Thread(target=run, name=f"atlex-identity {effect.key}", daemon=True).start()
+        self._tasks.start(run, f"atlex-identity {effect.key}")
 
     def _fetch(self, effect: Fetch) -> Reply:
-        timeout = self.options.timeout
-        deadline = time.monotonic() + timeout
-        try:
-            with self._http.stream(
-                "GET",
-                effect.url,
-                headers={"Accept": effect.accept},
-                timeout=timeout,
-                follow_redirects=True,
-            ) as response:
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_ANSWER_BYTES:
-                        break
-                    if time.monotonic() > deadline:
-                        raise FetchFailed(f"no complete answer within {timeout}s", timeout=True)
-                return Reply(
-                    response.status_code,
-                    response.headers.get("content-type", ""),
-                    bytes(body[:MAX_ANSWER_BYTES]),
-                    too_large=len(body) > MAX_ANSWER_BYTES,
-                )
-        except httpx.TimeoutException:
-            raise FetchFailed(f"no answer within {timeout}s", timeout=True) from None
-        except httpx.HTTPError as exc:
-            raise FetchFailed(describe_http_error(exc)) from None
-
-
-def describe_http_error(exc: httpx.HTTPError) -> str:
-    detail = str(exc)
-    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        return fetch(self._http, effect, self.options.timeout)

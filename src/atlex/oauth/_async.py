@@ -1,16 +1,21 @@
-"""``AsyncOAuthClient`` and ``AsyncOAuthSession``: the anyio shells over ``httpx.AsyncClient``."""
+"""``AsyncOAuthClient`` and ``AsyncOAuthSession`` over ``httpx.AsyncClient`` and, generated
+from them, ``OAuthClient`` and ``OAuthSession`` over ``httpx.Client``.
+
+Written once: ``oauth/_async.py`` is the source, ``oauth/_sync.py`` its generated twin
+(``make unasync``; a test fails on drift); the primitives that differ are in ``session/_io``.
+The async client also takes sync stores, resolvers and hooks (their results are awaited only
+when they are awaitable). Docstrings are shared.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import inspect
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import anyio
 import httpx
 
 from atlex._agent import XrpcRequest
@@ -29,8 +34,7 @@ from atlex.oauth._flows import (
 from atlex.oauth._jose import EcKey
 from atlex.oauth._metadata import AuthServerMetadata
 from atlex.oauth._plan import (
-    AsyncIdentityResolver,
-    IdentityResolver,
+    AnyIdentityResolver,
     ResolvedIdentity,
     callback_state,
     check_subject,
@@ -41,30 +45,26 @@ from atlex.oauth._plan import (
 )
 from atlex.oauth._resolve import default_async_resolver
 from atlex.oauth._stores import (
-    AsyncSessionStore,
-    AsyncStateStore,
+    AnySessionStore,
+    AnyStateStore,
     FileSessionStore,
     MemoryStateStore,
-    SessionStore,
-    StateStore,
     default_session_path,
 )
 from atlex.session._async import drive
 from atlex.session._chain import Flow, LoggedOutError
+from atlex.session._io import AsyncEvent, async_awaited, async_call_hook
 from atlex.session._options import DEFAULT_TIMEOUT
+from atlex.session._view import SessionView
 
-__all__ = [
-    "AsyncOAuthClient",
-    "AsyncOAuthDataHook",
-    "AsyncOAuthFailureHook",
-    "AsyncOAuthSession",
-]
+__all__ = ["AsyncOAuthClient", "AsyncOAuthDataHook", "AsyncOAuthFailureHook", "AsyncOAuthSession"]
 
 T = TypeVar("T")
 
 AsyncOAuthDataHook = Callable[[OAuthSessionData], object]
-"""May be a coroutine function."""
+"""``on_updated(data)`` / ``on_deleted(data)`` (the async client's may be coroutine functions)."""
 AsyncOAuthFailureHook = Callable[[OAuthSessionData, XrpcError], object]
+"""``on_update_failure(data, failure)`` / ``on_delete_failure(data, failure)``."""
 
 
 class AsyncOAuthClient:
@@ -80,9 +80,9 @@ class AsyncOAuthClient:
         metadata: ClientMetadata,
         *,
         keys: Sequence[EcKey] = (),
-        state_store: StateStore | AsyncStateStore | None = None,
-        session_store: SessionStore | AsyncSessionStore | None = None,
-        resolver: IdentityResolver | AsyncIdentityResolver | None = None,
+        state_store: AnyStateStore | None = None,
+        session_store: AnySessionStore | None = None,
+        resolver: AnyIdentityResolver | None = None,
         allow_http: bool = False,
         on_updated: AsyncOAuthDataHook | None = None,
         on_update_failure: AsyncOAuthFailureHook | None = None,
@@ -94,8 +94,8 @@ class AsyncOAuthClient:
             raise ValueError("a private_key_jwt client needs its signing keys (keys=[...])")
         self.metadata = metadata
         self._config = ClientConfig(metadata, tuple(keys), allow_http)
-        self.state_store: StateStore | AsyncStateStore = state_store or MemoryStateStore()
-        self.session_store: SessionStore | AsyncSessionStore = session_store or FileSessionStore(
+        self.state_store: AnyStateStore = state_store or MemoryStateStore()
+        self.session_store: AnySessionStore = session_store or FileSessionStore(
             default_session_path()
         )
         self._resolver = resolver
@@ -116,13 +116,13 @@ class AsyncOAuthClient:
         return f"OAuthClient(client_id={self.metadata.client_id!r})"
 
     @property
-    def resolver(self) -> IdentityResolver | AsyncIdentityResolver:
+    def resolver(self) -> AnyIdentityResolver:
         if self._resolver is None:
             self._resolver = default_async_resolver()
         return self._resolver
 
     async def _resolve(self, identifier: str) -> ResolvedIdentity:
-        return await _maybe(self.resolver.resolve(identifier))
+        return await async_awaited(self.resolver.resolve(identifier))
 
     async def _drive(self, flow: Flow[T]) -> T:
         return await drive(flow, self._http, {})
@@ -159,13 +159,13 @@ class AsyncOAuthClient:
             app_state=state,
             prompt=prompt,
         )
-        await _maybe(self.state_store.set(plan.state, plan.auth))
+        await async_awaited(self.state_store.set(plan.state, plan.auth))
         try:
             return await self._drive(
                 push_authorization(self._config, server, plan.key, plan.fields)
             )
         except BaseException:
-            await _maybe(self.state_store.delete(plan.state))
+            await async_awaited(self.state_store.delete(plan.state))
             raise
 
     async def _server_for_url(self, url: str) -> AuthServerMetadata:
@@ -178,9 +178,9 @@ class AsyncOAuthClient:
         """Finish sign-in from the redirect's query parameters; raises
         :class:`OAuthCallbackError` for a refused, forged or mixed-up callback."""
         key = callback_state(params)
-        auth = await _maybe(self.state_store.get(key))
+        auth = await async_awaited(self.state_store.get(key))
         if auth is not None:
-            await _maybe(self.state_store.delete(key))  # one use only
+            await async_awaited(self.state_store.delete(key))  # one use only
         code = read_callback(params, auth)
         assert auth is not None
         server = await self._drive(discover_issuer(self._config, auth.issuer))
@@ -205,10 +205,10 @@ class AsyncOAuthClient:
                 await self._drive(revoke_token(self._config, server, dpop_key, token))
             raise
         data = session_data(auth, answer, identity.pds)
-        await _maybe(self.session_store.set(data.did, data))
+        await async_awaited(self.session_store.set(data.did, data))
         hook = self._user_hooks["on_updated"]
         if hook is not None:
-            await _maybe(hook(data))
+            await async_call_hook(hook, (data,))
         session = self._adopt(data, server)
         session.app_state = auth.app_state
         return session
@@ -224,7 +224,7 @@ class AsyncOAuthClient:
         with self._sessions_lock:
             live = self._sessions.get(did)
         if live is None:
-            data = await _maybe(self.session_store.get(did))
+            data = await async_awaited(self.session_store.get(did))
             if data is None:
                 raise LoggedOutError()
             server = await self._drive(discover_issuer(self._config, data.issuer))
@@ -248,7 +248,7 @@ class AsyncOAuthClient:
             "store_set": store.set,
             "store_del": store.delete,
         }
-        core = OAuthCore[anyio.Event](data, anyio.Event, self._config, server)
+        core = OAuthCore[AsyncEvent](data, AsyncEvent, self._config, server)
         session = AsyncOAuthSession(core, self._http, hooks)
         with self._sessions_lock:
             self._sessions[data.did] = session
@@ -271,18 +271,20 @@ class AsyncOAuthClient:
         await self.aclose()
 
 
-class AsyncOAuthSession:
+class AsyncOAuthSession(SessionView[OAuthSessionData]):
     """An authenticated agent for one account signed in with OAuth: pass it to ``Client``.
 
     Every request carries the DPoP-bound access token and a fresh DPoP proof; nonces are
     learned and a request is retried once when the server asks for a new one. An expired token
-    is refreshed once for all concurrent callers (tasks), the rotated refresh token stored
-    before it is used. Hooks as ``PasswordSession`` (set on the :class:`OAuthClient`).
+    is refreshed once for all concurrent callers (threads or tasks), the rotated refresh token
+    stored before it is used. Hooks as ``PasswordSession`` (set on the OAuth client).
     """
+
+    _shown = ("did", "pds", "scope")
 
     def __init__(
         self,
-        core: OAuthCore[anyio.Event],
+        core: OAuthCore[AsyncEvent],
         http: httpx.AsyncClient,
         hooks: Mapping[str, Callable[..., object] | None],
     ) -> None:
@@ -293,33 +295,12 @@ class AsyncOAuthSession:
         """The application's ``state`` given to ``authorize()`` (set by ``callback()``)."""
 
     @property
-    def session(self) -> OAuthSessionData:
-        """The current data; raises :class:`LoggedOutError` once the session has ended."""
-        data = self._core.data
-        if data is None:
-            raise LoggedOutError()
-        return data
-
-    @property
-    def did(self) -> str:
-        return self.session.did
-
-    @property
     def scope(self) -> str:
+        """The granted scope; raises :class:`LoggedOutError` once the session has ended."""
         return self.session.scope
 
-    @property
-    def destroyed(self) -> bool:
-        return self._core.data is None
-
-    def __repr__(self) -> str:
-        data = self._core.data
-        if data is None:
-            return f"{type(self).__name__}(logged out)"
-        return f"{type(self).__name__}(did={data.did!r}, pds={data.pds!r}, scope={data.scope!r})"
-
     async def send(self, request: XrpcRequest) -> httpx.Response:
-        """The :class:`~atlex.AsyncAgent` method."""
+        """The agent method (:class:`~atlex.Agent`, :class:`~atlex.AsyncAgent`)."""
         return await drive(self._core.send(request), self._http, self._hooks)
 
     async def refresh(self) -> OAuthSessionData:
@@ -333,7 +314,7 @@ class AsyncOAuthSession:
         await drive(self._core.logout(), self._http, self._hooks)
 
     async def aclose(self) -> None:
-        """Nothing to release: the :class:`AsyncOAuthClient` owns the HTTP client."""
+        """Nothing to release: the OAuth client owns the HTTP client."""
 
     async def __aenter__(self) -> AsyncOAuthSession:
         return self
@@ -345,10 +326,3 @@ class AsyncOAuthSession:
         tb: TracebackType | None,
     ) -> None:
         """Leaves the session signed in (it is stored); call :meth:`logout` to end it."""
-
-
-async def _maybe(value: Any) -> Any:
-    """The value, awaited when a store or hook returned an awaitable."""
-    if inspect.isawaitable(value):
-        return await value
-    return value

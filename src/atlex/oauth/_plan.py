@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeAlias
 from urllib.parse import urlsplit
 
 from atlex.oauth._data import AuthState, OAuthSessionData
@@ -15,6 +15,7 @@ from atlex.oauth._jose import EcKey, Pkce, random_token
 from atlex.oauth._metadata import AuthServerMetadata
 
 __all__ = [
+    "AnyIdentityResolver",
     "AsyncIdentityResolver",
     "AuthorizationPlan",
     "IdentityResolver",
@@ -53,6 +54,10 @@ class IdentityResolver(Protocol):
 
 class AsyncIdentityResolver(Protocol):
     async def resolve(self, identifier: str) -> ResolvedIdentity: ...
+
+
+AnyIdentityResolver: TypeAlias = "IdentityResolver | AsyncIdentityResolver"
+"""What the async client takes (a sync resolver works there too)."""
 
 
 def is_server_url(target: str) -> bool:

@@ -13,13 +13,15 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeAlias, TypeVar
 
 import msgspec
 
 from atlex.oauth._data import AuthState, OAuthSessionData
 
 __all__ = [
+    "AnySessionStore",
+    "AnyStateStore",
     "AsyncSessionStore",
     "AsyncStateStore",
     "FileSessionStore",
@@ -62,6 +64,12 @@ class AsyncSessionStore(Protocol):
     async def get(self, key: str) -> OAuthSessionData | None: ...
     async def set(self, key: str, value: OAuthSessionData) -> None: ...
     async def delete(self, key: str) -> None: ...
+
+
+AnyStateStore: TypeAlias = "StateStore | AsyncStateStore"
+"""What the async client takes (a sync store works there too)."""
+AnySessionStore: TypeAlias = "SessionStore | AsyncSessionStore"
+"""What the async client takes (a sync store works there too)."""
 
 
 class _Memory(Generic[V]):

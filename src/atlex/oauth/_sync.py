@@ -1,4 +1,13 @@
-"""``OAuthClient`` and ``OAuthSession``: the thread-safe shells over ``httpx.Client``."""
+# Generated from src/atlex/oauth/_async.py by tools/unasync.py (`make unasync`): do not edit.
+# Edit the async source; a test fails when this file has drifted from it.
+"""``AsyncOAuthClient`` and ``AsyncOAuthSession`` over ``httpx.AsyncClient`` and, generated
+from them, ``OAuthClient`` and ``OAuthSession`` over ``httpx.Client``.
+
+Written once: ``oauth/_async.py`` is the source, ``oauth/_sync.py`` its generated twin
+(``make unasync``; a test fails on drift); the primitives that differ are in ``session/_io``.
+The async client also takes sync stores, resolvers and hooks (their results are awaited only
+when they are awaitable). Docstrings are shared.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +37,7 @@ from atlex.oauth._jose import EcKey
 from atlex.oauth._metadata import AuthServerMetadata
 from atlex.oauth._plan import (
     IdentityResolver,
+    ResolvedIdentity,
     callback_state,
     check_subject,
     is_server_url,
@@ -44,15 +54,19 @@ from atlex.oauth._stores import (
     default_session_path,
 )
 from atlex.session._chain import Flow, LoggedOutError
+from atlex.session._io import ThreadEvent, awaited, call_hook
 from atlex.session._options import DEFAULT_TIMEOUT
 from atlex.session._sync import drive
+from atlex.session._view import SessionView
 
 __all__ = ["OAuthClient", "OAuthDataHook", "OAuthFailureHook", "OAuthSession"]
 
 T = TypeVar("T")
 
 OAuthDataHook = Callable[[OAuthSessionData], object]
+"""``on_updated(data)`` / ``on_deleted(data)`` (the async client's may be coroutine functions)."""
 OAuthFailureHook = Callable[[OAuthSessionData, XrpcError], object]
+"""``on_update_failure(data, failure)`` / ``on_delete_failure(data, failure)``."""
 
 
 class OAuthClient:
@@ -107,6 +121,9 @@ class OAuthClient:
             self._resolver = default_resolver()
         return self._resolver
 
+    def _resolve(self, identifier: str) -> ResolvedIdentity:
+        return awaited(self.resolver.resolve(identifier))
+
     def _drive(self, flow: Flow[T]) -> T:
         return drive(flow, self._http, {})
 
@@ -129,7 +146,7 @@ class OAuthClient:
             server = self._server_for_url(target)
             did = hint = None
         else:
-            identity = self.resolver.resolve(target)
+            identity = self._resolve(target)
             server = self._drive(discover_pds(self._config, identity.pds))
             did, hint = identity.did, target
         plan = plan_authorization(
@@ -142,11 +159,11 @@ class OAuthClient:
             app_state=state,
             prompt=prompt,
         )
-        self.state_store.set(plan.state, plan.auth)
+        awaited(self.state_store.set(plan.state, plan.auth))
         try:
             return self._drive(push_authorization(self._config, server, plan.key, plan.fields))
         except BaseException:
-            self.state_store.delete(plan.state)
+            awaited(self.state_store.delete(plan.state))
             raise
 
     def _server_for_url(self, url: str) -> AuthServerMetadata:
@@ -159,9 +176,9 @@ class OAuthClient:
         """Finish sign-in from the redirect's query parameters; raises
         :class:`OAuthCallbackError` for a refused, forged or mixed-up callback."""
         key = callback_state(params)
-        auth = self.state_store.get(key)
+        auth = awaited(self.state_store.get(key))
         if auth is not None:
-            self.state_store.delete(key)  # one use only
+            awaited(self.state_store.delete(key))  # one use only
         code = read_callback(params, auth)
         assert auth is not None
         server = self._drive(discover_issuer(self._config, auth.issuer))
@@ -177,7 +194,7 @@ class OAuthClient:
             )
         )
         try:
-            identity = self.resolver.resolve(answer.sub)
+            identity = self._resolve(answer.sub)
             pds_server = self._drive(discover_pds(self._config, identity.pds))
             check_subject(auth, answer, pds_server.issuer)
         except BaseException:
@@ -186,10 +203,10 @@ class OAuthClient:
                 self._drive(revoke_token(self._config, server, dpop_key, token))
             raise
         data = session_data(auth, answer, identity.pds)
-        self.session_store.set(data.did, data)
+        awaited(self.session_store.set(data.did, data))
         hook = self._user_hooks["on_updated"]
         if hook is not None:
-            hook(data)
+            call_hook(hook, (data,))
         session = self._adopt(data, server)
         session.app_state = auth.app_state
         return session
@@ -205,7 +222,7 @@ class OAuthClient:
         with self._sessions_lock:
             live = self._sessions.get(did)
         if live is None:
-            data = self.session_store.get(did)
+            data = awaited(self.session_store.get(did))
             if data is None:
                 raise LoggedOutError()
             server = self._drive(discover_issuer(self._config, data.issuer))
@@ -229,7 +246,7 @@ class OAuthClient:
             "store_set": store.set,
             "store_del": store.delete,
         }
-        core = OAuthCore[threading.Event](data, threading.Event, self._config, server)
+        core = OAuthCore[ThreadEvent](data, ThreadEvent, self._config, server)
         session = OAuthSession(core, self._http, hooks)
         with self._sessions_lock:
             self._sessions[data.did] = session
@@ -252,18 +269,20 @@ class OAuthClient:
         self.close()
 
 
-class OAuthSession:
+class OAuthSession(SessionView[OAuthSessionData]):
     """An authenticated agent for one account signed in with OAuth: pass it to ``Client``.
 
     Every request carries the DPoP-bound access token and a fresh DPoP proof; nonces are
     learned and a request is retried once when the server asks for a new one. An expired token
-    is refreshed once for all concurrent callers (threads), the rotated refresh token stored
-    before it is used. Hooks as ``PasswordSession`` (set on the :class:`OAuthClient`).
+    is refreshed once for all concurrent callers (threads or tasks), the rotated refresh token
+    stored before it is used. Hooks as ``PasswordSession`` (set on the OAuth client).
     """
+
+    _shown = ("did", "pds", "scope")
 
     def __init__(
         self,
-        core: OAuthCore[threading.Event],
+        core: OAuthCore[ThreadEvent],
         http: httpx.Client,
         hooks: Mapping[str, Callable[..., object] | None],
     ) -> None:
@@ -274,33 +293,12 @@ class OAuthSession:
         """The application's ``state`` given to ``authorize()`` (set by ``callback()``)."""
 
     @property
-    def session(self) -> OAuthSessionData:
-        """The current data; raises :class:`LoggedOutError` once the session has ended."""
-        data = self._core.data
-        if data is None:
-            raise LoggedOutError()
-        return data
-
-    @property
-    def did(self) -> str:
-        return self.session.did
-
-    @property
     def scope(self) -> str:
+        """The granted scope; raises :class:`LoggedOutError` once the session has ended."""
         return self.session.scope
 
-    @property
-    def destroyed(self) -> bool:
-        return self._core.data is None
-
-    def __repr__(self) -> str:
-        data = self._core.data
-        if data is None:
-            return f"{type(self).__name__}(logged out)"
-        return f"{type(self).__name__}(did={data.did!r}, pds={data.pds!r}, scope={data.scope!r})"
-
     def send(self, request: XrpcRequest) -> httpx.Response:
-        """The :class:`~atlex.Agent` method."""
+        """The agent method (:class:`~atlex.Agent`, :class:`~atlex.AsyncAgent`)."""
         return drive(self._core.send(request), self._http, self._hooks)
 
     def refresh(self) -> OAuthSessionData:
@@ -314,8 +312,7 @@ class OAuthSession:
         drive(self._core.logout(), self._http, self._hooks)
 
     def close(self) -> None:
-        """Nothing to release: the :class:`OAuthClient` owns the HTTP client (API parity with
-        ``PasswordSession.close``)."""
+        """Nothing to release: the OAuth client owns the HTTP client."""
 
     def __enter__(self) -> OAuthSession:
         return self

@@ -1,27 +1,35 @@
-"""``AsyncPasswordSession``: the anyio driver of the session flows over ``httpx.AsyncClient``.
+"""``AsyncPasswordSession`` over ``httpx.AsyncClient`` and, generated from it, ``PasswordSession``
+over ``httpx.Client``: the drivers of the session flows.
 
-The twin of ``_sync``; the logic both run lives once in ``_machine``."""
+Written once: ``session/_async.py`` is the source, ``session/_sync.py`` its generated twin
+(``make unasync``; a test fails on drift). The logic both run lives in ``_machine``; what differs
+between threads and tasks (shielding a refresh from cancellation, coroutine hooks) is in ``_io``,
+whose async names ``tools/unasync.py`` maps to their sync forms. Docstrings are shared.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
-import anyio
 import httpx
 
 from atlex._agent import XrpcRequest
-from atlex.errors import XrpcError
 from atlex.identity import AsyncIdentityResolver
 from atlex.session._data import SessionData
+from atlex.session._io import (
+    AsyncDataHook,
+    AsyncEvent,
+    AsyncFailureHook,
+    async_call_hook,
+    async_http_send,
+    async_run_to_end,
+)
 from atlex.session._machine import (
     Close,
     Flow,
     Hook,
-    LoggedOutError,
     Read,
     Send,
     SessionCore,
@@ -38,24 +46,20 @@ from atlex.session._options import (
     login_credentials,
 )
 from atlex.session._routing import check_service
-from atlex.session._wire import HttpCall
+from atlex.session._view import SessionView
 
 __all__ = ["AsyncDataHook", "AsyncFailureHook", "AsyncPasswordSession"]
 
 T = TypeVar("T")
 
-AsyncDataHook = Callable[[SessionData], Awaitable[object] | object]
-"""``on_updated(data)`` / ``on_deleted(data)``: a coroutine function or a plain function."""
-AsyncFailureHook = Callable[[SessionData, XrpcError], Awaitable[object] | object]
-"""``on_update_failure(data, failure)`` / ``on_delete_failure(data, failure)``."""
 
-
-class AsyncPasswordSession:
+class AsyncPasswordSession(SessionView[SessionData]):
     """An authenticated agent for one account, logged in with a password (or app password).
 
-    Port of ``@atproto/lex-password-session``: pass it to ``atlex.AsyncClient``. It sends
-    requests to the PDS named in the account's DID document, adds the access token, refreshes on
-    a 401 or a 400 ``ExpiredToken`` (one refresh shared by all tasks), retries once, and runs
+    Port of ``@atproto/lex-password-session``: pass it to the client (``atlex.Client`` for
+    ``PasswordSession``, ``atlex.AsyncClient`` for ``AsyncPasswordSession``). It sends requests
+    to the PDS named in the account's DID document, adds the access token, refreshes on a 401 or
+    a 400 ``ExpiredToken`` (one refresh shared by all threads or tasks), retries once, and runs
     the hooks:
 
     * ``on_updated(data)`` after login and after every successful refresh; persist ``data``;
@@ -63,17 +67,21 @@ class AsyncPasswordSession:
     * ``on_deleted(data)`` after logout, or when the server ended the session;
     * ``on_delete_failure(data, failure)`` when logout could not reach the server.
 
-    Hooks may be coroutine functions (awaited) and must not raise. New requests wait while a
-    refresh, a logout or a hook runs, so a hook must not wait for the session either (a call,
-    ``refresh``, ``logout`` or ``aclose`` from inside a hook would wait for that hook).
+    Hooks must not raise; the async session's hooks may also be coroutine functions (awaited).
+    New requests wait while a refresh, a logout or a hook runs, so a hook must not wait for the
+    session either (a call, ``refresh``, ``logout`` or closing it from inside a hook would wait
+    for that hook).
 
-    Runs on asyncio and on trio (through anyio). A refresh or logout, once begun, runs to its end
-    with its hook even if the task that started it is cancelled, as the upstream promise chain
-    does: by ``Task.cancel()``, ``asyncio.timeout``, ``asyncio.wait_for`` or a cancel scope.
-    On asyncio it runs as a task of its own and the cancelled caller stops waiting at once; on
-    trio it runs in a shielded scope and the caller's cancellation lands when it has ended.
-    Either way the new tokens are kept, the hook runs once, and other callers share the result.
+    The async session runs on asyncio and on trio (through anyio). A refresh or logout, once
+    begun, runs to its end with its hook even if the task that started it is cancelled, as the
+    upstream promise chain does: by ``Task.cancel()``, ``asyncio.timeout``,
+    ``asyncio.wait_for`` or a cancel scope. On asyncio it runs as a task of its own and the
+    cancelled caller stops waiting at once; on trio it runs in a shielded scope and the caller's
+    cancellation lands when it has ended. Either way the new tokens are kept, the hook runs
+    once, and other callers share the result.
     """
+
+    _shown = ("did", "handle", "service")
 
     def __init__(
         self,
@@ -87,7 +95,7 @@ class AsyncPasswordSession:
     ) -> None:
         """Wrap saved ``data`` (a :class:`SessionData` or its JSON object as a dict) without
         contacting the server (see :meth:`resume`)."""
-        self._core = SessionCore[anyio.Event](data, anyio.Event)
+        self._core = SessionCore[AsyncEvent](data, AsyncEvent)
         self._hooks: dict[str, Callable[..., object] | None] = {
             "on_updated": on_updated,
             "on_update_failure": on_update_failure,
@@ -121,7 +129,7 @@ class AsyncPasswordSession:
         or with one ``https://<identifier>:<password>@<host>`` URL.
 
         Without ``service``, a handle or DID identifier is resolved first (``resolver``, or a
-        default :class:`~atlex.identity.AsyncIdentityResolver`) and the login goes to the PDS its DID
+        default resolver of :mod:`atlex.identity`) and the login goes to the PDS its DID
         document names.
 
         Raises :class:`~atlex.errors.LexAuthFactorError` when the server wants the emailed code
@@ -203,7 +211,7 @@ class AsyncPasswordSession:
             )
             session._owns_http = http_client is None
             if hooks[0] is not None:  # the server has the session: let the hook save it
-                await run_to_end(_call_hook(hooks[0], (data,)))
+                await async_run_to_end(async_call_hook, hooks[0], (data,))
         except BaseException:
             if http_client is None:
                 await http.aclose()
@@ -267,34 +275,9 @@ class AsyncPasswordSession:
     # -- state ---------------------------------------------------------------------------------
 
     @property
-    def session(self) -> SessionData:
-        """The current data; raises :class:`LoggedOutError` once the session has ended."""
-        data = self._core.data
-        if data is None:
-            raise LoggedOutError()
-        return data
-
-    @property
-    def did(self) -> str:
-        """The account's DID; raises :class:`LoggedOutError` once the session has ended."""
-        return self.session.did
-
-    @property
     def handle(self) -> str:
         """The account's handle; raises :class:`LoggedOutError` once the session has ended."""
         return self.session.handle
-
-    @property
-    def destroyed(self) -> bool:
-        """True once logged out or ended by the server."""
-        return self._core.data is None
-
-    def __repr__(self) -> str:
-        data = self._core.data
-        if data is None:
-            return f"{type(self).__name__}(logged out)"
-        name = type(self).__name__
-        return f"{name}(did={data.did!r}, handle={data.handle!r}, service={data.service!r})"
 
     # -- operations ----------------------------------------------------------------------------
 
@@ -320,7 +303,7 @@ class AsyncPasswordSession:
         """Close the httpx client the session created (a client passed in stays open), once any
         refresh or logout in progress has ended; cancelling this does not stop that."""
         if self._owns_http:
-            await run_to_end(self._close_when_settled())
+            await async_run_to_end(self._close_when_settled)
 
     async def _close_when_settled(self) -> None:
         await drive(self._core.settled(), self._http, self._hooks)
@@ -351,7 +334,7 @@ def _new_http_client() -> httpx.AsyncClient:
 async def drive(
     flow: Flow[T], http: httpx.AsyncClient, hooks: Mapping[str, Callable[..., object] | None]
 ) -> T:
-    """Run ``flow`` to its end, performing each effect in this task."""
+    """Run ``flow`` to its end, performing each effect in the calling thread or task."""
     value: Any = None
     error: BaseException | None = None
     while True:
@@ -363,7 +346,7 @@ async def drive(
         value, error = None, None
         try:
             if isinstance(effect, Send):
-                value = await _send(http, effect.call)
+                value = await async_http_send(http, effect.call)
             elif isinstance(effect, Read):
                 await effect.response.aread()
             elif isinstance(effect, Close):
@@ -371,75 +354,23 @@ async def drive(
             elif isinstance(effect, Hook):
                 hook = hooks.get(effect.name)
                 if hook is not None:
-                    await _call_hook(hook, effect.args)
+                    await async_call_hook(hook, effect.args)
             elif isinstance(effect, WaitSettled):
                 signal = effect.ticket.signal
                 if not effect.ticket.done and signal is not None:
                     await signal.wait()
             elif isinstance(effect, Shielded):  # pyright: ignore[reportUnnecessaryIsInstance]
-                # a refresh/logout, once begun, finishes even if this task is cancelled
-                value = await run_to_end(drive(effect.flow, http, hooks))
+                # a refresh/logout, once begun, finishes even if its caller is cancelled
+                value = await async_run_to_end(drive, effect.flow, http, hooks)
         except BaseException as exc:
             error = exc
-
-
-_RUNNING: set[asyncio.Task[Any]] = set()
-"""Critical sections whose caller was cancelled: asyncio keeps only weak references to tasks."""
-
-
-async def run_to_end(work: Coroutine[Any, Any, T]) -> T:
-    """Await ``work`` such that cancelling the caller cannot interrupt it.
-
-    On asyncio ``work`` runs as a task of its own, awaited through :func:`asyncio.shield`: a
-    cancelled caller (``Task.cancel()``, ``asyncio.timeout``, ``wait_for``, an anyio scope)
-    stops waiting at once while ``work`` goes on. An anyio shielded scope would not do: asyncio
-    delivers ``Task.cancel()`` through it. Trio cancels only through scopes, which a shielded
-    scope holds off (the caller then sees its cancellation once ``work`` ends).
-    """
-    try:
-        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-    except RuntimeError:  # not asyncio (trio)
-        loop = None
-    if loop is None:
-        return await _shielded(work)
-    task = loop.create_task(work)
-    _RUNNING.add(task)
-    task.add_done_callback(_finished)
-    return await asyncio.shield(task)
-
-
-async def _shielded(work: Coroutine[Any, Any, T]) -> T:
-    with anyio.CancelScope(shield=True):
-        return await work
-    raise AssertionError("unreachable: a shielded scope is never cancelled")  # for pyright
-
-
-def _finished(task: asyncio.Task[Any]) -> None:
-    _RUNNING.discard(task)
-    if not task.cancelled():
-        task.exception()  # retrieved, so asyncio does not log it once a cancelled caller left
-
-
-async def _send(http: httpx.AsyncClient, call: HttpCall) -> httpx.Response:
-    request = http.build_request(
-        call.method,
-        call.url,
-        headers=call.headers,
-        content=call.content,
-        timeout=call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
-    )
-    return await http.send(request, stream=call.stream)
-
-
-async def _call_hook(hook: Callable[..., object], args: tuple[Any, ...]) -> None:
-    result = hook(*args)
-    if inspect.isawaitable(result):
-        await result
 
 
 async def _pds_of(identifier: str, resolver: AsyncIdentityResolver | None) -> str:
     """The PDS of a handle or DID, from its verified identity."""
     if resolver is not None:
-        return (await resolver.resolve(identifier)).pds
+        identity = await resolver.resolve(identifier)
+        return identity.pds
     async with AsyncIdentityResolver() as default:
-        return (await default.resolve(identifier)).pds
+        identity = await default.resolve(identifier)
+        return identity.pds

@@ -1,23 +1,37 @@
-"""``PasswordSession``: the thread-safe driver of the session flows over ``httpx.Client``."""
+# Generated from src/atlex/session/_async.py by tools/unasync.py (`make unasync`): do not edit.
+# Edit the async source; a test fails when this file has drifted from it.
+"""``AsyncPasswordSession`` over ``httpx.AsyncClient`` and, generated from it, ``PasswordSession``
+over ``httpx.Client``: the drivers of the session flows.
+
+Written once: ``session/_async.py`` is the source, ``session/_sync.py`` its generated twin
+(``make unasync``; a test fails on drift). The logic both run lives in ``_machine``; what differs
+between threads and tasks (shielding a refresh from cancellation, coroutine hooks) is in ``_io``,
+whose async names ``tools/unasync.py`` maps to their sync forms. Docstrings are shared.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 
 from atlex._agent import XrpcRequest
-from atlex.errors import XrpcError
 from atlex.identity import IdentityResolver
 from atlex.session._data import SessionData
+from atlex.session._io import (
+    DataHook,
+    FailureHook,
+    ThreadEvent,
+    call_hook,
+    http_send,
+    run_to_end,
+)
 from atlex.session._machine import (
     Close,
     Flow,
     Hook,
-    LoggedOutError,
     Read,
     Send,
     SessionCore,
@@ -34,32 +48,42 @@ from atlex.session._options import (
     login_credentials,
 )
 from atlex.session._routing import check_service
-from atlex.session._wire import HttpCall
+from atlex.session._view import SessionView
 
 __all__ = ["DataHook", "FailureHook", "PasswordSession"]
 
 T = TypeVar("T")
 
-DataHook = Callable[[SessionData], object]
-"""``on_updated(data)`` / ``on_deleted(data)``."""
-FailureHook = Callable[[SessionData, XrpcError], object]
-"""``on_update_failure(data, failure)`` / ``on_delete_failure(data, failure)``."""
 
-
-class PasswordSession:
+class PasswordSession(SessionView[SessionData]):
     """An authenticated agent for one account, logged in with a password (or app password).
 
-    Port of ``@atproto/lex-password-session``: pass it to ``atlex.Client``. It sends requests to
-    the PDS named in the account's DID document, adds the access token, refreshes on a 401 or a
-    400 ``ExpiredToken`` (one refresh shared by all threads), retries once, and runs the hooks:
+    Port of ``@atproto/lex-password-session``: pass it to the client (``atlex.Client`` for
+    ``PasswordSession``, ``atlex.AsyncClient`` for ``AsyncPasswordSession``). It sends requests
+    to the PDS named in the account's DID document, adds the access token, refreshes on a 401 or
+    a 400 ``ExpiredToken`` (one refresh shared by all threads or tasks), retries once, and runs
+    the hooks:
 
     * ``on_updated(data)`` after login and after every successful refresh; persist ``data``;
     * ``on_update_failure(data, failure)`` when a refresh failed transiently (session kept);
     * ``on_deleted(data)`` after logout, or when the server ended the session;
     * ``on_delete_failure(data, failure)`` when logout could not reach the server.
 
-    Hooks must not raise. New requests wait while a refresh, a logout or a hook runs.
+    Hooks must not raise; the async session's hooks may also be coroutine functions (awaited).
+    New requests wait while a refresh, a logout or a hook runs, so a hook must not wait for the
+    session either (a call, ``refresh``, ``logout`` or closing it from inside a hook would wait
+    for that hook).
+
+    The async session runs on asyncio and on trio (through anyio). A refresh or logout, once
+    begun, runs to its end with its hook even if the task that started it is cancelled, as the
+    upstream promise chain does: by ``Task.cancel()``, ``asyncio.timeout``,
+    ``asyncio.wait_for`` or a cancel scope. On asyncio it runs as a task of its own and the
+    cancelled caller stops waiting at once; on trio it runs in a shielded scope and the caller's
+    cancellation lands when it has ended. Either way the new tokens are kept, the hook runs
+    once, and other callers share the result.
     """
+
+    _shown = ("did", "handle", "service")
 
     def __init__(
         self,
@@ -73,7 +97,7 @@ class PasswordSession:
     ) -> None:
         """Wrap saved ``data`` (a :class:`SessionData` or its JSON object as a dict) without
         contacting the server (see :meth:`resume`)."""
-        self._core = SessionCore[threading.Event](data, threading.Event)
+        self._core = SessionCore[ThreadEvent](data, ThreadEvent)
         self._hooks: dict[str, Callable[..., object] | None] = {
             "on_updated": on_updated,
             "on_update_failure": on_update_failure,
@@ -107,7 +131,7 @@ class PasswordSession:
         or with one ``https://<identifier>:<password>@<host>`` URL.
 
         Without ``service``, a handle or DID identifier is resolved first (``resolver``, or a
-        default :class:`~atlex.identity.IdentityResolver`) and the login goes to the PDS its DID
+        default resolver of :mod:`atlex.identity`) and the login goes to the PDS its DID
         document names.
 
         Raises :class:`~atlex.errors.LexAuthFactorError` when the server wants the emailed code
@@ -168,7 +192,12 @@ class PasswordSession:
     def _start(
         cls,
         flow: Flow[SessionData],
-        hooks: tuple[DataHook | None, FailureHook | None, DataHook | None, FailureHook | None],
+        hooks: tuple[
+            DataHook | None,
+            FailureHook | None,
+            DataHook | None,
+            FailureHook | None,
+        ],
         http_client: httpx.Client | None,
     ) -> PasswordSession:
         http = http_client if http_client is not None else _new_http_client()
@@ -183,8 +212,8 @@ class PasswordSession:
                 http_client=http,
             )
             session._owns_http = http_client is None
-            if hooks[0] is not None:
-                hooks[0](data)
+            if hooks[0] is not None:  # the server has the session: let the hook save it
+                run_to_end(call_hook, hooks[0], (data,))
         except BaseException:
             if http_client is None:
                 http.close()
@@ -248,34 +277,9 @@ class PasswordSession:
     # -- state ---------------------------------------------------------------------------------
 
     @property
-    def session(self) -> SessionData:
-        """The current data; raises :class:`LoggedOutError` once the session has ended."""
-        data = self._core.data
-        if data is None:
-            raise LoggedOutError()
-        return data
-
-    @property
-    def did(self) -> str:
-        """The account's DID; raises :class:`LoggedOutError` once the session has ended."""
-        return self.session.did
-
-    @property
     def handle(self) -> str:
         """The account's handle; raises :class:`LoggedOutError` once the session has ended."""
         return self.session.handle
-
-    @property
-    def destroyed(self) -> bool:
-        """True once logged out or ended by the server."""
-        return self._core.data is None
-
-    def __repr__(self) -> str:
-        data = self._core.data
-        if data is None:
-            return f"{type(self).__name__}(logged out)"
-        name = type(self).__name__
-        return f"{name}(did={data.did!r}, handle={data.handle!r}, service={data.service!r})"
 
     # -- operations ----------------------------------------------------------------------------
 
@@ -298,9 +302,14 @@ class PasswordSession:
         drive(self._core.logout(), self._http, self._hooks)
 
     def close(self) -> None:
-        """Close the httpx client the session created (a client passed in stays open)."""
+        """Close the httpx client the session created (a client passed in stays open), once any
+        refresh or logout in progress has ended; cancelling this does not stop that."""
         if self._owns_http:
-            self._http.close()
+            run_to_end(self._close_when_settled)
+
+    def _close_when_settled(self) -> None:
+        drive(self._core.settled(), self._http, self._hooks)
+        self._http.close()
 
     def __enter__(self) -> PasswordSession:
         return self
@@ -327,7 +336,7 @@ def _new_http_client() -> httpx.Client:
 def drive(
     flow: Flow[T], http: httpx.Client, hooks: Mapping[str, Callable[..., object] | None]
 ) -> T:
-    """Run ``flow`` to its end, performing each effect on this thread."""
+    """Run ``flow`` to its end, performing each effect in the calling thread or task."""
     value: Any = None
     error: BaseException | None = None
     while True:
@@ -339,7 +348,7 @@ def drive(
         value, error = None, None
         try:
             if isinstance(effect, Send):
-                value = _send(http, effect.call)
+                value = http_send(http, effect.call)
             elif isinstance(effect, Read):
                 effect.response.read()
             elif isinstance(effect, Close):
@@ -347,36 +356,23 @@ def drive(
             elif isinstance(effect, Hook):
                 hook = hooks.get(effect.name)
                 if hook is not None:
-                    hook(*effect.args)
+                    call_hook(hook, effect.args)
             elif isinstance(effect, WaitSettled):
                 signal = effect.ticket.signal
                 if not effect.ticket.done and signal is not None:
                     signal.wait()
             elif isinstance(effect, Shielded):  # pyright: ignore[reportUnnecessaryIsInstance]
-                value = drive(effect.flow, http, hooks)
+                # a refresh/logout, once begun, finishes even if its caller is cancelled
+                value = run_to_end(drive, effect.flow, http, hooks)
         except BaseException as exc:
             error = exc
-
-
-def _send(http: httpx.Client, call: HttpCall) -> httpx.Response:
-    content = call.content
-    if isinstance(content, AsyncIterable):
-        raise TypeError(
-            "PasswordSession cannot send an async iterable body; use AsyncPasswordSession"
-        )
-    request = http.build_request(
-        call.method,
-        call.url,
-        headers=call.headers,
-        content=content,
-        timeout=call.timeout if call.timeout is not None else httpx.USE_CLIENT_DEFAULT,
-    )
-    return http.send(request, stream=call.stream)
 
 
 def _pds_of(identifier: str, resolver: IdentityResolver | None) -> str:
     """The PDS of a handle or DID, from its verified identity."""
     if resolver is not None:
-        return resolver.resolve(identifier).pds
+        identity = resolver.resolve(identifier)
+        return identity.pds
     with IdentityResolver() as default:
-        return default.resolve(identifier).pds
+        identity = default.resolve(identifier)
+        return identity.pds
