@@ -27,7 +27,8 @@ import msgspec
 from msgspec import UNSET, Raw, UnsetType
 
 from atlex._datatypes import CLOSED, RULES, SINGLE, Blob, Bytes, CidLink, LazyField
-from atlex._validate_fast import prove, unread_problem
+from atlex._validate_fast import prove
+from atlex._validate_sure import unread_problem
 from atlex._validate_values import (
     Check,
     blob_check,
@@ -224,7 +225,7 @@ def _anything(value: Any) -> bool:
 
 def _unknown_check(rule: dict[str, Any]) -> Check | None:
     """An ``unknown`` value: unread JSON must be an object (what the reference asks, see
-    :func:`atlex._validate_fast.unread_problem`); plain data and a read record, data-model
+    :func:`atlex._validate_sure.unread_problem`); plain data and a read record, data-model
     objects."""
     check = _dict_check(rule)
     if check is None:

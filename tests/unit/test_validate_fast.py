@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 import atlex
 from atlex import _validate
 from atlex._datatypes import RULES
-from atlex._validate_fast import FAST_FORMATS, FAST_PATTERNS, _object_ok, fast_check
+from atlex._validate_fast import fast_check
+from atlex._validate_sure import FAST_FORMATS, FAST_PATTERNS, object_ok
 from atlex._validate_values import check_object_value
 from atlex.errors import LexValidationError
 from atlex.syntax import FORMATS
@@ -105,7 +106,7 @@ json_values = st.recursive(
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(st.sampled_from(["a", "b", "$type", "$link", "c"]), json_values))
 def test_the_unknown_object_check_accepts_only_data_model_objects(value: dict[Any, Any]) -> None:
-    if _object_ok(value):
+    if object_ok(value):
         check_object_value(value, "$")
 
 
