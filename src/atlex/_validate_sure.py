@@ -7,7 +7,7 @@ data-model JSON; JSON kept unread, see :func:`unread_problem`). Each may say "no
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -66,19 +66,7 @@ def _map_ok(d: dict[Any, Any]) -> bool:
             return _blob_ok(d)
     if "__proto__" in d or not _STR.issuperset(map(type, d)):  # keys: str, not __proto__
         return False
-    for value in d.values():
-        kind = value.__class__
-        if kind is str or kind is bool or value is None:
-            continue
-        if kind is dict:
-            if not _map_ok(value):
-                return False
-        elif kind is list:
-            if not _list_ok(value):
-                return False
-        elif kind is not int or not _INT64_MIN <= value <= _INT64_MAX:
-            return False
-    return True
+    return _values_ok(d.values())
 
 
 _STR = frozenset((str,))
@@ -100,8 +88,9 @@ def _blob_ok(d: dict[Any, Any]) -> bool:
     )
 
 
-def _list_ok(items: list[Any]) -> bool:
-    for value in items:
+def _values_ok(values: Iterable[Any]) -> bool:
+    """The values of a map or the items of a list."""
+    for value in values:
         kind = value.__class__
         if kind is str or kind is bool or value is None:
             continue
@@ -109,7 +98,7 @@ def _list_ok(items: list[Any]) -> bool:
             if not _map_ok(value):
                 return False
         elif kind is list:
-            if not _list_ok(value):
+            if not _values_ok(value):
                 return False
         elif kind is not int or not _INT64_MIN <= value <= _INT64_MAX:
             return False
