@@ -32,6 +32,8 @@ PAIRS = {
     "src/atlex/session/_async.py": "src/atlex/session/_sync.py",
     "src/atlex/oauth/_async.py": "src/atlex/oauth/_sync.py",
     "src/atlex/identity/_async.py": "src/atlex/identity/_sync.py",
+    "src/atlex/_actions_async.py": "src/atlex/_actions_sync.py",
+    "src/atlex/streams/_async.py": "src/atlex/streams/_sync.py",
 }
 
 RENAMES = {
@@ -78,6 +80,15 @@ RENAMES = {
     "AsyncTxtResolver": "TxtResolver",
     "AsyncBackground": "ThreadBackground",
     "async_fetch": "fetch",
+    # everyday actions (_actions_async.py)
+    "_actions_async": "_actions_sync",
+    "drive_async": "drive",
+    # event streams (streams/_async.py); the websocket is streams/_io.py
+    "AsyncStream": "Stream",
+    "AsyncSocket": "ThreadSocket",
+    "AsyncAfterHook": "AfterHook",
+    "AsyncCloseHook": "CloseHook",
+    "StopAsyncIteration": "StopIteration",
 }
 
 _DROPPED = {"async", "await"}

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from msgspec import UNSET, UnsetType
 
-from atlex._actions import AsyncActions
+from atlex._actions_async import AsyncActions
 from atlex._agent import AsyncAgent, XrpcRequest, note_of
 from atlex._client_state import ClientState, check_agent
 from atlex._client_state import async_sleep as _async_sleep

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from msgspec import UNSET, UnsetType
 
-from atlex._actions import SyncActions
+from atlex._actions_sync import SyncActions
 from atlex._agent import Agent, XrpcRequest, note_of
 from atlex._client_state import ClientState, check_agent
 from atlex._client_state import sleep as _sleep

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from atlex.repo import dagcbor
-from atlex.repo.car import CarError, read_car
+from atlex.repo.car import CarError, find_block, read_car
 
 
 def _varint(n: int) -> bytes:
@@ -84,3 +84,52 @@ def test_json_and_raw_forms_of_a_link() -> None:
 def test_invalid_dag_cbor_raises_dag_cbor_error(data: bytes) -> None:
     with pytest.raises(dagcbor.DagCborError):
         dagcbor.decode(data)
+
+
+def test_find_block_finds_a_block_by_its_cid_without_splitting() -> None:
+    record = dagcbor.encode({"text": "r" * 300})  # a section over 127 bytes: two-byte length
+    small = dagcbor.encode({"n": 1})  # a one-byte length
+    rid, sid = dagcbor.cid_for(record), dagcbor.cid_for(small)
+    # a node linking to both (their CIDs appear inside it, after the 0x00 multibase prefix)
+    node = dagcbor.encode_raw({"l": [dagcbor.RawCid(rid), dagcbor.RawCid(sid)]})
+    data = _car([dagcbor.cid_for(node)], [node, record, small])
+    assert find_block(data, rid) == record
+    assert find_block(data, sid) == small
+    assert find_block(data, dagcbor.cid_for(b"\xa0")) is None  # absent
+
+
+def test_find_block_returns_only_bytes_that_hash_to_the_cid() -> None:
+    record = dagcbor.encode({"text": "r" * 300})
+    rid = dagcbor.cid_for(record)
+    data = bytearray(_car([rid], [record]))
+    data[-5] ^= 0xFF  # the block no longer matches its CID
+    assert find_block(bytes(data), rid) is None
+    raw_codec = b"\x01\x55" + rid[2:]  # not a dag-cbor sha2-256 CID: left to read_car
+    assert find_block(bytes(data), raw_codec) is None
+
+
+def test_find_bytes_value_refuses_an_ambiguous_key() -> None:
+    payload = bytes(range(200))
+    clear = dagcbor.encode_raw({"a": "x", "blocks": payload})
+    assert dagcbor.find_bytes_value(clear, 0, "blocks", len(payload)) == payload
+    assert dagcbor.find_bytes_value(clear, 0, "blocks", len(payload) + 1) is None
+    tricky = dagcbor.encode_raw({"a": "fblocksX\x58\xc8", "blocks": payload})
+    assert dagcbor.find_bytes_value(tricky, 0, "blocks", len(payload)) is None
+
+
+def test_cid_bytes_refuses_what_is_not_base32() -> None:
+    cid = dagcbor.cid_for(b"\xa0")
+    text = dagcbor.cid_text(cid)
+    assert dagcbor.cid_bytes(text) == cid
+    for bad in (
+        text.upper(),
+        "b" + text[2:] + "1",
+        text[:-1] + "_",
+        "b+" + text[2:],
+        "",
+        "b",
+        "z" + text[1:],
+        text[:-1] + "\u0663",
+    ):
+        with pytest.raises(dagcbor.DagCborError):
+            dagcbor.cid_bytes(bad)

@@ -3,6 +3,7 @@ union, declared error frames, malformed frames; the core's URL, cursor and backo
 
 from __future__ import annotations
 
+import base64
 import random
 
 import pytest
@@ -71,9 +72,25 @@ def test_records_are_decoded_only_when_read() -> None:
     message = _core().feed(commit_frame(1, {"app.bsky.feed.post/3ka": POST}))
     op = message.operations[0]
     assert op._record is _UNREAD  # nothing decoded yet
-    assert "car" not in message.__dict__
+    assert message._slice._data is None  # the CAR slice is not even taken from the frame yet
     assert isinstance(op.record, post.Record)
-    assert "car" in message.__dict__
+    assert message._slice._car is None  # found by searching for its CID: the CAR is not split
+    assert message.car_bytes == base64.b64decode(message.blocks.b64 + "==")
+
+
+def test_the_car_slice_is_read_from_the_base64_when_the_frame_is_ambiguous() -> None:
+    # an rkey holding the bytes of the "blocks" key: the frame search refuses to guess
+    path = "app.bsky.feed.post/fblocksY"
+    message = _core().feed(commit_frame(1, {path: POST}))
+    assert message.operations[0].path == path
+    assert message.car_bytes == base64.b64decode(message.blocks.b64 + "==")
+    assert isinstance(message.operations[0].record, post.Record)
+
+
+def test_records_read_after_a_split_come_from_the_split_car() -> None:
+    message = _core().feed(commit_frame(1, {"app.bsky.feed.post/3ka": POST}))
+    assert len(message.car.blocks) >= 3
+    assert isinstance(message.operations[0].record, post.Record)
 
 
 def test_a_record_that_does_not_fit_its_lexicon_stays_plain_data() -> None:

@@ -2,17 +2,17 @@
 
 A flow yields :class:`Fetch` (an HTTP GET), :class:`LookupTxt` (a DNS TXT query) or
 :class:`Revalidate` (run another flow in the background) and receives the answer; the sync and
-async resolvers (``_sync``, ``_async``) perform the effects. Cache policy, the spec's rules and
-every error decision live here.
+async resolvers (``_sync``, ``_async``) perform the effects (defined in ``_effects``, re-exported
+here). Cache policy, the spec's rules and every error decision live here.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, cast
+from typing import TypeVar, cast
 
 from atlex.errors import (
     DidDeactivatedError,
@@ -28,6 +28,18 @@ from atlex.errors import (
 )
 from atlex.identity._cache import CacheEntry, IdentityCache
 from atlex.identity._document import DidDocument
+from atlex.identity._effects import (
+    MAX_ANSWER_BYTES,
+    Effect,
+    Fetch,
+    FetchFailed,
+    Flow,
+    LookupTxt,
+    Reply,
+    Revalidate,
+    TxtAnswer,
+    TxtFailed,
+)
 from atlex.identity._keys import PublicKey
 from atlex.identity._names import (
     INVALID_HANDLE,
@@ -56,65 +68,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-MAX_ANSWER_BYTES = 256 * 1024
-"""Larger answers (a DID document is ~1 KiB) are refused rather than read."""
-
-
-# --- effects and their answers ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Fetch:
-    """GET ``url``; answer a :class:`Reply`, or throw :class:`FetchFailed` in."""
-
-    url: str
-    accept: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    status: int
-    content_type: str
-    body: bytes
-    too_large: bool = False
-
-
-class FetchFailed(Exception):
-    """The request got no answer (connection, TLS, timeout); ``timeout`` tells which."""
-
-    def __init__(self, reason: str, *, timeout: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.timeout = timeout
-
-
-@dataclass(frozen=True, slots=True)
-class LookupTxt:
-    """The TXT strings at ``name``; answer a :class:`TxtAnswer`, or throw :class:`TxtFailed`."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class TxtAnswer:
-    texts: tuple[str, ...]
-    status: Literal["ok", "nxdomain", "nodata", "no-dnspython"]
-
-
-class TxtFailed(Exception):
-    """No DNS server answered (timeout, refused, SERVFAIL)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Revalidate:
-    """Start ``flow`` in the background (its outcome is ignored); answer None."""
-
-    key: str
-    flow: Callable[[], Flow[Any]]
-
-
-Effect = Fetch | LookupTxt | Revalidate
-Flow = Generator[Effect, Any, T]
 
 
 # --- the verified identity --------------------------------------------------------------------

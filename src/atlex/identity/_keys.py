@@ -6,7 +6,9 @@ multicodec-prefixed and base58btc-encoded (``z…``); a ``did:key`` is ``did:key
 Signatures are 64 raw bytes ``r || s`` over the SHA-256 of the data, and must be *low-S*
 (``s <= n/2``): a DER-encoded or high-S signature is invalid even where ECDSA would accept it.
 
-``cryptography`` is imported on first use, so ``import atlex.identity`` stays cheap.
+``cryptography`` (key parsing, P-256) and ``coincurve`` (secp256k1 checks: libsecp256k1, about
+ten times OpenSSL's generic curve code, see bench/FINDINGS.md) are imported on first use, so
+``import atlex.identity`` stays cheap.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from atlex.errors import InvalidKeyError
 from atlex.identity._base58 import b58decode, b58encode
 
 if TYPE_CHECKING:
+    import coincurve
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 
 __all__ = ["Curve", "PublicKey", "parse_did_key", "parse_multikey"]
@@ -79,6 +82,15 @@ class PublicKey:
         order = _ORDER[self.curve]
         if not (0 < r < order and 0 < s <= order // 2):
             return False
+        if self.curve == "k256":
+            from coincurve import ecdsa
+
+            try:  # the compact r || s form -> libsecp256k1's signature -> the DER verify() takes
+                parsed: object = ecdsa.deserialize_compact(signature)  # pyright: ignore[reportUnknownVariableType]
+                der: bytes = ecdsa.cdata_to_der(parsed)  # pyright: ignore[reportUnknownMemberType]
+                return _k256_key(self.data).verify(der, data)  # hashes with sha256
+            except ValueError:  # r or s out of range for libsecp256k1's parser
+                return False
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -109,6 +121,15 @@ def _verifying_key(curve: Curve, data: bytes) -> EllipticCurvePublicKey:
     of an account with the same key, and rebuilding it (and its did:key text for the error message)
     cost about 15 % of the verified rate (bench/FINDINGS.md, firehose)."""
     return _load_point(curve, data, DID_KEY_PREFIX + "z" + b58encode(_MULTICODEC[curve] + data))
+
+
+@functools.lru_cache(maxsize=4096)
+def _k256_key(data: bytes) -> coincurve.PublicKey:
+    """The libsecp256k1 key for ``verify``, parsed once per key (``data`` was checked to lie on
+    the curve when the :class:`PublicKey` was made)."""
+    import coincurve
+
+    return coincurve.PublicKey(data)
 
 
 def _load_point(curve: Curve, data: bytes, identifier: str) -> EllipticCurvePublicKey:

@@ -1,7 +1,7 @@
 """CAR v1 files (content-addressed archives): a header naming root CIDs, then blocks.
 
 :func:`read_car` splits a CAR into its blocks without decoding them, so a consumer pays only for
-the blocks it reads. CIDs are kept binary (``bytes``); :func:`atlex.repo.dagcbor.cid_text` gives
+the blocks it reads; :func:`find_block` finds one block without splitting the rest. CIDs are kept binary (``bytes``); :func:`atlex.repo.dagcbor.cid_text` gives
 their usual text form.
 """
 
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from hashlib import sha256
 
 from atlex.repo import dagcbor
 
-__all__ = ["Car", "CarError", "read_car"]
+__all__ = ["Car", "CarError", "find_block", "read_car"]
 
 _MAX_VARINT_BYTES = 9
 
@@ -101,3 +102,36 @@ def read_car(data: bytes) -> Car:
         blocks[data[start:cid_end]] = data[cid_end:stop]
         at = stop
     return Car(roots=roots, blocks=blocks)
+
+
+_SHA256_CID_SIZE = 36  # CIDv1 (one-byte codec), sha2-256, 32-byte digest
+
+
+def find_block(data: bytes, cid: bytes) -> bytes | None:
+    """The block of ``cid`` in the CAR ``data``, found by searching for the CID rather than
+    splitting the CAR (a firehose consumer reads one or two blocks of a commit's slice).
+
+    Sound because the block is checked against its CID: bytes that hash to a CID are that
+    block, wherever they were found. Returns None when this search does not find it (CIDs other
+    than CIDv1 sha2-256, or a section it cannot read); the caller then splits with
+    :func:`read_car`, which also reports a malformed CAR.
+    """
+    if len(cid) != _SHA256_CID_SIZE or cid[0] != 1 or cid[2:4] != b"\x12\x20":
+        return None
+    digest = cid[4:]
+    # from the end: a record's section tends to follow the MST nodes that link to it
+    at = data.rfind(cid)
+    while at > 1:
+        # A section is <varint length><CID><block>: the varint ends right before the CID, its
+        # last byte 0x01-0x7f (a link's CID inside a block follows 0x00, the multibase prefix).
+        # Sections here are under 16 KiB: a two- or one-byte varint (else: split the CAR).
+        last = data[at - 1]
+        if 0 < last < 0x80:
+            before = data[at - 2]
+            for length in (((last << 7) | (before & 0x7F)) if before >= 0x80 else 0, last):
+                if length > _SHA256_CID_SIZE:
+                    block = data[at + _SHA256_CID_SIZE : at + length]
+                    if len(block) == length - _SHA256_CID_SIZE and sha256(block).digest() == digest:
+                        return block
+        at = data.rfind(cid, 0, at + _SHA256_CID_SIZE - 1)
+    return None

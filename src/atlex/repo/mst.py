@@ -64,10 +64,9 @@ def common_prefix_len(a: str | bytes, b: str | bytes) -> int:
     left = a.encode() if isinstance(a, str) else a
     right = b.encode() if isinstance(b, str) else b
     n = min(len(left), len(right))
-    for i in range(n):
-        if left[i] != right[i]:
-            return i
-    return n
+    # the first differing byte is where the XOR of the two (as big integers) starts
+    diff = int.from_bytes(left[:n], "big") ^ int.from_bytes(right[:n], "big")
+    return n - (diff.bit_length() + 7) // 8
 
 
 # --- nodes ---------------------------------------------------------------------------------
@@ -403,16 +402,20 @@ def _decode_node(block: bytes, cid: bytes) -> _Node:
         values: list[bytes] = []
         subs: list[Sub] = [_link(left)]
         previous = b""
+        link = dagcbor.RawCid
         for entry in entries:
             key = previous[: entry["p"]] + entry["k"]
+            if key <= previous:  # also refuses an empty first key
+                raise MstError(f"MST node {dagcbor.cid_text(cid)}: keys out of order")
             keys.append(key)
-            values.append(_link(entry["v"]) or b"")
-            subs.append(_link(entry["t"]))
+            value, right = entry["v"], entry["t"]
+            if type(value) is not link or not (right is None or type(right) is link):
+                raise TypeError("expected links in 'v' and 't'")
+            values.append(bytes(value))
+            subs.append(None if right is None else bytes(right))
             previous = key
     except (dagcbor.DagCborError, KeyError, TypeError, IndexError) as exc:
         raise MstError(f"MST node {dagcbor.cid_text(cid)} is malformed: {exc}") from exc
-    if any(keys[i] >= keys[i + 1] for i in range(len(keys) - 1)):
-        raise MstError(f"MST node {dagcbor.cid_text(cid)}: keys out of order")
     return _Node(0, keys, values, subs, cid)
 
 

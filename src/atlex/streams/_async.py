@@ -1,23 +1,24 @@
-"""The asyncio driver of an event stream: ``websockets``' asyncio client around
-:class:`StreamCore` (the same decisions as the blocking driver, made in the same core).
+"""The drivers of an event stream around :class:`StreamCore`: ``AsyncStream`` over websockets'
+asyncio client and, generated from it, the blocking ``Stream`` over its sync client (the same
+decisions, made in the same core).
 
-``async for message in stream``; ``await stream.aclose()`` or ``async with`` ends it.
+``async for message in stream`` / ``for message in stream``; ``aclose()`` / ``close()`` (the
+sync one from any thread), or the ``async with`` / ``with`` block, ends it. A lost connection
+is reopened after the core's backoff, resuming from the last cursor.
+
+Written once: ``streams/_async.py`` is the source, ``streams/_sync.py`` its generated twin
+(``make unasync``; a test fails on drift). The websocket, which differs, is ``streams/_io``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from atlex.errors import XrpcResponseError
 from atlex.streams._core import SKIP, StreamCore
-from atlex.streams._drive import connect_kwargs, connection_failure, frame_too_large
-
-if TYPE_CHECKING:
-    from websockets.asyncio.client import ClientConnection
+from atlex.streams._drive import connection_failure, frame_too_large
+from atlex.streams._io import AsyncAfterHook, AsyncCloseHook, AsyncSocket
 
 __all__ = ["AsyncStream"]
 
@@ -25,20 +26,20 @@ M = TypeVar("M")
 
 
 class AsyncStream(Generic[M]):
-    """An async iterator of a subscription's typed messages. Also an async context manager."""
+    """An iterator of a subscription's typed messages (``AsyncStream``: an async iterator).
+    Also a context manager."""
 
     def __init__(
         self,
         core: StreamCore,
         *,
-        after: Callable[[Any], Awaitable[Any]] | None = None,
-        on_close: Callable[[], Awaitable[None]] | None = None,
+        after: AsyncAfterHook | None = None,
+        on_close: AsyncCloseHook | None = None,
     ) -> None:
         self.core = core
         self._after = after
         self._on_close = on_close
-        self._ws: ClientConnection | None = None
-        self._closed = asyncio.Event()
+        self._socket = AsyncSocket(core)
 
     @property
     def cursor(self) -> int | None:
@@ -49,26 +50,26 @@ class AsyncStream(Generic[M]):
         return self
 
     async def __anext__(self) -> M:
+        socket = self._socket
         while True:
-            if self._closed.is_set():
+            if socket.closed:
                 raise StopAsyncIteration
             try:
-                ws = self._ws or await self._connect()
-                frame = await asyncio.wait_for(ws.recv(), self.core.options.idle_timeout)
+                frame = await socket.recv()
             except Exception as exc:
-                if self._closed.is_set():
+                if socket.closed:
                     raise StopAsyncIteration from None
-                await self._drop()
+                await socket.drop()
                 too_big = frame_too_large(exc, self.core)
                 if too_big is not None:
                     raise too_big from exc
-                await self._wait(self.core.retry_delay(connection_failure(exc)))
+                await socket.wait(self.core.retry_delay(connection_failure(exc)))
                 continue
             try:
                 message = self.core.feed(frame)  # pyright: ignore[reportArgumentType]
             except XrpcResponseError as exc:  # an error frame: reconnect if that is the remedy
-                await self._drop()
-                await self._wait(self.core.retry_delay(exc))  # raises unless retryable
+                await socket.drop()
+                await socket.wait(self.core.retry_delay(exc))  # raises unless retryable
                 continue
             if self._after is not None:
                 message = await self._after(message)
@@ -76,30 +77,9 @@ class AsyncStream(Generic[M]):
                     continue
             return message
 
-    async def _connect(self) -> ClientConnection:
-        from websockets.asyncio.client import connect
-
-        ws = await connect(self.core.url(), **connect_kwargs(self.core.options))
-        if self._closed.is_set():
-            await ws.close()
-            raise StopAsyncIteration
-        self._ws = ws
-        self.core.connected()
-        return ws
-
-    async def _drop(self) -> None:
-        ws, self._ws = self._ws, None
-        if ws is not None:
-            await ws.close()
-
-    async def _wait(self, seconds: float) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._closed.wait(), seconds)
-
     async def aclose(self) -> None:
         """End the stream: the connection closes and iteration stops."""
-        self._closed.set()
-        await self._drop()
+        await self._socket.close()
         on_close, self._on_close = self._on_close, None
         if on_close is not None:
             await on_close()

@@ -1,9 +1,12 @@
 """A ``subscribeRepos`` commit with its ops' records: ``RepoCommit`` (the generated ``Commit``
 message plus the parsed CAR slice) and ``CommitOp`` (one op, its record decoded on first read).
 
-Lazy by design: the CAR slice is split into blocks on first use (never decoded as a whole), and
-a record is decoded and typed only when ``op.record`` is read, so a consumer that looks at one
-collection pays only for those records.
+Lazy by design: a record is decoded and typed only when ``op.record`` is read, so a consumer
+that looks at one collection pays only for those records. Its block is found in the CAR slice
+by a search for its CID, checked by hash (:func:`atlex.repo.car.find_block`), without splitting
+the slice; the slice's bytes are taken from the frame, not from the base64 that the JSON-form
+decode of the body made of them (:meth:`RepoCommit.after_frame`). ``verify=True`` splits the
+slice (:attr:`RepoCommit.car`), and records are then looked up there.
 """
 
 from __future__ import annotations
@@ -16,12 +19,54 @@ from atlex._model import CidLink
 from atlex._tolerant import SchemaMismatchError, convert_tolerant
 from atlex.lex.com.atproto.sync import subscribe_repos
 from atlex.repo import dagcbor
-from atlex.repo.car import Car, read_car
+from atlex.repo.car import Car, find_block, read_car
 from atlex.streams._records import DEFAULT_RECORD_TYPES, RecordTypes
 
 __all__ = ["CommitOp", "RepoCommit"]
 
 _UNREAD: Any = object()
+
+
+class _Slice:
+    """A commit's CAR slice, read when first needed. Held by the commit and its ops (and
+    holding neither, so a commit and its ops form no reference cycle: they are freed as soon as
+    the consumer drops them, without waiting for the cyclic collector)."""
+
+    __slots__ = ("_at", "_b64", "_car", "_data", "_frame")
+
+    def __init__(self, b64: str, frame: bytes | None = None, at: int = 0) -> None:
+        self._b64 = b64
+        self._frame = frame
+        self._at = at
+        self._data: bytes | None = None
+        self._car: Car | None = None
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            raw, frame = self._b64, self._frame
+            size = len(raw) * 6 // 8  # unpadded base64: 4 characters per 3 bytes
+            found = None
+            if frame is not None:  # as they are in the frame: no base64 round trip
+                found = dagcbor.find_bytes_value(frame, self._at, "blocks", size)
+                self._frame = None
+            self._data = found or base64.b64decode(raw + "=" * (-len(raw) % 4))
+        return self._data
+
+    @property
+    def car(self) -> Car:
+        if self._car is None:
+            self._car = read_car(self.data)
+        return self._car
+
+    def block(self, cid: bytes) -> bytes | None:
+        car = self._car
+        if car is None:
+            found = find_block(self.data, cid)
+            if found is not None:
+                return found
+            car = self.car  # not found by the search: split (raises CarError if malformed)
+        return car.blocks.get(cid)
 
 
 class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
@@ -31,17 +76,38 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
     ``isinstance(event, subscribe_repos.Commit)`` holds.
     """
 
-    @cached_property
+    def after_frame(self, frame: bytes, body_at: int) -> None:
+        """Called by the frame decoder: the CAR slice's bytes are taken from the frame when
+        first needed (see :attr:`car_bytes`)."""
+        vars(self)["_car_slice"] = _Slice(self.blocks.b64, frame, body_at)
+
+    @property
+    def _slice(self) -> _Slice:
+        found: _Slice | None = self.__dict__.get("_car_slice")
+        if found is None:  # made otherwise than from a frame
+            found = vars(self)["_car_slice"] = _Slice(self.blocks.b64)
+        return found
+
+    @property
+    def car_bytes(self) -> bytes:
+        """The commit's CAR slice (``blocks``) as bytes."""
+        return self._slice.data
+
+    @property
     def car(self) -> Car:
         """The commit's CAR slice, split into blocks (binary CID -> bytes)."""
-        raw = self.blocks.b64
-        return read_car(base64.b64decode(raw + "=" * (-len(raw) % 4)))
+        return self._slice.car
+
+    def block(self, cid: bytes) -> bytes | None:
+        """The block of ``cid`` in the CAR slice, or None when the slice does not carry it."""
+        return self._slice.block(cid)
 
     @cached_property
     def operations(self) -> list[CommitOp]:
         """The commit's ops in order, each able to decode its record."""
         types: RecordTypes = self.__dict__.get("_record_types", DEFAULT_RECORD_TYPES)
-        return [CommitOp(self, op, types) for op in self.ops]
+        blocks, repo = self._slice, self.repo
+        return [CommitOp(blocks, repo, op, types) for op in self.ops]
 
     def ops_in(self, *collections: str) -> list[CommitOp]:
         """The ops on records of these collections (cheap: no record is decoded)."""
@@ -51,7 +117,7 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
 class CommitOp:
     """One create, update or delete in a commit. ``record`` is decoded on first read."""
 
-    __slots__ = ("_commit", "_record", "_types", "_value", "action", "cid", "path", "prev")
+    __slots__ = ("_blocks", "_record", "_types", "_value", "action", "cid", "path", "prev", "repo")
 
     action: Literal["create", "update", "delete"] | str
     path: str
@@ -60,21 +126,23 @@ class CommitOp:
     """The new record's CID (None for a delete)."""
     prev: str | None
     """The previous record's CID for updates and deletes (sync 1.1), else None."""
+    repo: str
+    """The DID of the repo (the commit's ``repo``)."""
 
-    def __init__(self, commit: RepoCommit, op: subscribe_repos.RepoOp, types: RecordTypes) -> None:
-        self._commit = commit
+    def __init__(
+        self, blocks: _Slice, repo: str, op: subscribe_repos.RepoOp, types: RecordTypes
+    ) -> None:
+        self._blocks = blocks
         self._types = types
         self._record: Any = _UNREAD
         self._value: Any = _UNREAD
+        self.repo = repo
         self.action = op.action
         self.path = op.path
-        self.cid = op.cid.link if op.cid is not None else None
+        cid = op.cid
+        self.cid = None if cid is None else cid.link
         prev = op.prev
         self.prev = prev.link if isinstance(prev, CidLink) else None
-
-    @property
-    def repo(self) -> str:
-        return self._commit.repo
 
     @property
     def collection(self) -> str:
@@ -86,7 +154,7 @@ class CommitOp:
 
     @property
     def uri(self) -> str:
-        return f"at://{self._commit.repo}/{self.path}"
+        return f"at://{self.repo}/{self.path}"
 
     @property
     def value(self) -> dict[str, Any] | None:
@@ -95,7 +163,7 @@ class CommitOp:
         if self._value is _UNREAD:
             block = None
             if self.cid is not None:
-                block = self._commit.car.blocks.get(dagcbor.cid_bytes(self.cid))
+                block = self._blocks.block(dagcbor.cid_bytes(self.cid))
             self._value = None if block is None else dagcbor.decode(block)
         return self._value
 

@@ -50,6 +50,12 @@ class MessageDecoder:
         self.nsid = nsid
         self.messages = dict(messages)
         self.errors = dict(errors)
+        # classes that also read the frame itself (RepoCommit takes its CAR slice from it)
+        self._hooks: dict[str, Any] = {
+            kind: hook
+            for kind, cls in self.messages.items()
+            if (hook := getattr(cls, "after_frame", None)) is not None
+        }
 
     def decode(self, frame: object) -> Any:
         """The typed message in ``frame``; raises the declared error of an error frame, or
@@ -78,11 +84,15 @@ class MessageDecoder:
             body["$type"] = self.nsid + kind if kind.startswith("#") else kind
             return body
         try:
-            return convert_tolerant(body, cls)
+            message = convert_tolerant(body, cls)
         except SchemaMismatchError as exc:
             raise FrameError(
                 f"{kind} body does not match the lexicon: {exc}", nsid=self.nsid
             ) from exc
+        hook = self._hooks.get(kind)
+        if hook is not None:
+            hook(message, frame, used)
+        return message
 
     def _error(self, body: dict[str, Any]) -> XrpcResponseError:
         error = body.get("error")
