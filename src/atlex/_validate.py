@@ -27,7 +27,8 @@ import msgspec
 from msgspec import UNSET, Raw, UnsetType
 
 from atlex._datatypes import CLOSED, RULES, SINGLE, Blob, Bytes, CidLink, LazyField
-from atlex._validate_fast import fast_check
+from atlex._validate_fast import prove
+from atlex._validate_sure import unread_problem
 from atlex._validate_values import (
     Check,
     blob_check,
@@ -57,7 +58,7 @@ def validate(value: Any, *, strict: bool = True) -> None:
     cls = cast("type[Any]", type(value))
     if isinstance(value, msgspec.Struct):
         try:
-            fast_check(cls, compile_field)(value)
+            prove(value, compile_field)
         except Exception:  # not proved valid: the exact pass decides, naming the path
             pass
         else:
@@ -223,17 +224,20 @@ def _anything(value: Any) -> bool:
 
 
 def _unknown_check(rule: dict[str, Any]) -> Check | None:
-    """An ``unknown`` value, read or not: a data-model object (what the lexicon asks)."""
+    """An ``unknown`` value: unread JSON must be an object (what the reference asks, see
+    :func:`atlex._validate_sure.unread_problem`); plain data and a read record, data-model
+    objects."""
     check = _dict_check(rule)
     if check is None:
         return None
 
     def unknown_check(value: Any, path: str, strict: bool) -> None:
         if type(value) is Raw:
-            from atlex._tolerant import untyped
-
-            value = untyped(value)
-        elif isinstance(value, msgspec.Struct):  # read: the generated class its $type named
+            problem = unread_problem(value)
+            if problem is not None:
+                raise invalid(problem, path)
+            return
+        if isinstance(value, msgspec.Struct):  # read: the generated class its $type named
             from atlex.datamodel import check_data_model
 
             for where, reason in check_data_model(value):

@@ -9,26 +9,27 @@ only when it does not match). No JSON paths are built and nothing is looked up p
 The pass is *sufficient*, never lenient: anything it does not prove (a lenient datetime, a
 subclass, an unknown union member kept as a dict, a value of the wrong type, a violated
 constraint) raises, and :func:`atlex._validate.validate` then runs the exact, path-naming
-checks over the whole value. Valid data never leaves this pass; invalid data pays both.
+checks over the whole value. Valid data never leaves this pass; invalid data pays both. The
+sufficient tests it calls (format patterns, ``unknown`` values) are in :mod:`atlex._validate_sure`.
 """
 
 from __future__ import annotations
 
 import keyword
-import re
 import threading
 import types
 from collections.abc import Callable
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, Union, cast, get_args, get_origin
 
 import msgspec
 from msgspec import UNSET, Raw, UnsetType
 
 from atlex._datatypes import CLOSED, RULES, Blob, Bytes, CidLink, LazyField
-from atlex.datamodel import check_data_model, grapheme_len, utf8_len
+from atlex._validate_sure import FAST_FORMATS, object_ok, unknown_ok
+from atlex.datamodel import grapheme_len, utf8_len
 from atlex.syntax import FORMATS
 
-__all__ = ["Unsure", "fast_check"]
+__all__ = ["Unsure", "fast_check", "prove"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -39,39 +40,22 @@ class Unsure(Exception):
     """The fast pass cannot prove the value valid: run the exact checks."""
 
 
-# Fast accepts of the commonest format values: each accepts only valid values (never wrong)
-# and may miss valid ones, which then go through the exact check in atlex.syntax.
-# (Regexes: measured faster than str-method tests here.) tests/unit/test_validate_fast.py
-# draws strings from each and checks them with the exact validator.
-_CID = r"baf[ky]rei[a-h][a-z2-7]{50}[aeimquy4]"  # CIDv1 raw/dag-cbor sha2-256, base32
-_DID = r"did:plc:[a-z2-7]{24}"
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HANDLE = rf"(?:{_LABEL}\.){{1,8}}[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?"
-_NSID = r"[a-z]{2,20}(?:\.[a-z]{2,20}){1,4}\.[a-zA-Z]{1,40}"
-FAST_PATTERNS: dict[str, str] = {
-    "cid": _CID,
-    "did": _DID,
-    "handle": _HANDLE,
-    "at-identifier": rf"{_DID}|{_HANDLE}",
-    "nsid": _NSID,
-    "at-uri": rf"at://(?:{_DID}|{_HANDLE})(?:/{_NSID}(?:/[a-zA-Z0-9_~:-]{{1,512}})?)?",
-    "datetime": (
-        r"[0-9]{4}-(?:0[1-9]|1[012])-(?:0[1-9]|1[0-9]|2[0-8])"
-        r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,30})?(?:Z|\+00:00)"
-    ),
-    "uri": r"https?://[a-zA-Z0-9.-]{1,253}(?:[/?#][!#-;=?-~]{0,4000})?",
-    "tid": r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}",
-    "language": r"[a-z]{2,3}(?:-[A-Z]{2})?",
-    "record-key": r"[a-zA-Z0-9_~:-]{1,512}",
-}
-FAST_FORMATS: dict[str, Callable[[str], object]] = {
-    name: re.compile(pattern).fullmatch for name, pattern in FAST_PATTERNS.items()
-}
-"""Format name -> a test that is truthy only for valid values."""
-
-
 ExactField = Callable[[Any, dict[str, Any], bool, bool], Callable[[Any, str, bool], None] | None]
 """atlex._validate.compile_field: (annotation, rule, closed, single) -> the exact check."""
+
+
+def prove(value: Any, exact_field: ExactField) -> None:
+    """Return when ``value`` (a generated object) is certainly valid, else raise."""
+    for proved in _PROVED.values():
+        proved.clear()
+    fast_check(cast("type[Any]", type(value)), exact_field)(value)
+
+
+_PROVED: dict[str, set[str]] = {}
+"""Per format, the strings this call has proved valid (a page repeats its authors' DIDs,
+handles and avatars). Emptied at the start of every call, so that a figure measured by
+validating one page again and again is not a cache's; sharing it between threads is harmless
+(it only ever holds valid values)."""
 
 
 def fast_check(cls: type[Any], exact_field: ExactField) -> Fast:
@@ -96,98 +80,9 @@ _compiled: dict[type[Any], Fast] = {}
 _namespace: dict[str, Any] = {"UNSET": UNSET, "Unsure": Unsure, "str": str, "int": int}
 
 
-def _map_ok(d: dict[Any, Any]) -> bool:
-    """True when ``d`` (an ``unknown`` field's object) is certainly data-model JSON; False
-    sends it to ``atlex.datamodel.check_data_model`` (floats, structs, odd keys...)."""
-    if "$link" in d:
-        link: Any = d["$link"]
-        return len(d) == 1 and link.__class__ is str and _cid(link) is not None
-    if "$bytes" in d:
-        return False
-    if "$type" in d:
-        kind: Any = d["$type"]
-        if kind.__class__ is not str or not kind:
-            return False
-        if kind == "blob":
-            return _blob_ok(d)
-    if "__proto__" in d or not _STR.issuperset(map(type, d)):  # keys: str, not __proto__
-        return False
-    for value in d.values():
-        kind = value.__class__
-        if kind is str or kind is bool or value is None:
-            continue
-        if kind is dict:
-            if not _map_ok(value):
-                return False
-        elif kind is list:
-            if not _list_ok(value):
-                return False
-        elif kind is not int or not _INT64_MIN <= value <= _INT64_MAX:
-            return False
-    return True
-
-
-_STR = frozenset((str,))
-
-
-def _blob_ok(d: dict[Any, Any]) -> bool:
-    ref: Any = d.get("ref")
-    mime: Any = d.get("mimeType")
-    size: Any = d.get("size")
-    return (
-        len(d) == 4
-        and ref.__class__ is dict
-        and "$link" in ref
-        and _map_ok(ref)
-        and mime.__class__ is str
-        and mime != ""
-        and size.__class__ is int
-        and 0 <= size <= _INT64_MAX
-    )
-
-
-def _list_ok(items: list[Any]) -> bool:
-    for value in items:
-        kind = value.__class__
-        if kind is str or kind is bool or value is None:
-            continue
-        if kind is dict:
-            if not _map_ok(value):
-                return False
-        elif kind is list:
-            if not _list_ok(value):
-                return False
-        elif kind is not int or not _INT64_MIN <= value <= _INT64_MAX:
-            return False
-    return True
-
-
-_cid = FAST_FORMATS["cid"]
-
-
-def _object_ok(d: dict[Any, Any]) -> bool:
-    """An ``unknown`` field: an object that is not bytes, a link or a blob (then as above)."""
-    return "$link" not in d and "$bytes" not in d and d.get("$type") != "blob" and _map_ok(d)
-
-
-def _unknown_ok(value: Any) -> bool:
-    """An ``unknown`` field: nobody read it (its JSON), it holds plain data (as above), or it
-    was read into its generated class (a data-model object, as the exact pass checks it)."""
-    if value.__class__ is Raw:
-        try:
-            value = _JSON.decode(value)
-        except (msgspec.DecodeError, RecursionError):  # e.g. an unpaired surrogate escape
-            return False
-    elif isinstance(value, msgspec.Struct):  # read into its class: the exact pass's own test
-        return not check_data_model(value)
-    return value.__class__ is dict and _object_ok(value)
-
-
-_JSON = msgspec.json.Decoder()
-
 _namespace.update(
-    unknown_ok=_unknown_ok,
-    object_ok=_object_ok,
+    unknown_ok=unknown_ok,
+    object_ok=object_ok,
     utf8_len=utf8_len,
     grapheme_len=grapheme_len,
     FORMATS=FORMATS,
@@ -247,9 +142,11 @@ class _Compiler:
             read = f"v.{info.name}"
             lazy = getattr(cls, info.name, None)
             if isinstance(lazy, LazyField):  # an `unknown` value: read without decoding it
-                read = f"{self.constant(lazy.raw)}(v)"
+                read = f"{self.constant(lazy.slot.__get__)}(v)"  # the slot, C-level
             if info.required:
-                lines += [f"    x = {read}", "    if x is UNSET: raise Unsure"]
+                lines.append(f"    x = {read}")
+                if not body or "x.__class__" not in body[0]:  # (an exact-class test rejects it)
+                    lines.append("    if x is UNSET: raise Unsure")
                 lines += ["    " + line for line in body]
             elif body:
                 lines += [f"    x = {read}", "    if x is not UNSET:"]
@@ -348,7 +245,12 @@ class _Compiler:
                 raise _NotCode
             fast = self.constant(FAST_FORMATS.get(fmt, _never))
             exact = self.constant(FORMATS[fmt])
-            lines.append(f"if not {fast}({var}) and not {exact}({var}): raise Unsure")
+            proved = self.constant(_PROVED.setdefault(fmt, set()))
+            lines += [
+                f"if {var} not in {proved}:",
+                f"    if not {fast}({var}) and not {exact}({var}): raise Unsure",
+                f"    {proved}.add({var})",
+            ]
         return lines
 
     def slow(self, tp: Any, rule: dict[str, Any], closed: bool, var: str) -> list[str]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from atlex._datatypes import Blob, Bytes, CidLink
-from atlex._validate_fast import FAST_FORMATS
+from atlex._validate_sure import FAST_FORMATS
 from atlex.errors import LexValidationError
 
 __all__ = [

@@ -150,16 +150,26 @@ def test_nested_and_listed_unknown_values() -> None:
     assert isinstance(values[0], like.Record) and values[1] == json.loads(FUTURE)
 
 
-def test_validate_checks_the_data_model_without_decoding() -> None:
+def test_validate_checks_unread_values_as_the_reference_checks_unknown() -> None:
+    """Unread: an object, not bytes, a link or a blob (what @atproto/lexicon asks of
+    `unknown`), checked without decoding it; read: data-model JSON (val15, FINDINGS §9)."""
     page = _decode(ODD_POST, LIKE)
     page.validate(strict=False)
     assert type(raw_value(page.feed[0].post, "record")) is msgspec.Raw  # still unread
     _ = page.feed[0].post.record
     page.validate(strict=False)  # read values check the same way
-    for bad, reason in (("1.5", "object"), ('{"x":1.5}', "float"), ("[1]", "object")):
+    link = '{"$link":"bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"}'
+    for bad, reason in (("1.5", "object"), ("[1]", "object"), (link, "a link")):
         with pytest.raises(atlex.LexValidationError, match=reason) as caught:
             _decode(bad).validate()
         assert caught.value.path.startswith("$.feed[0].post.record")
+    floats = _decode('{"x":1.5}')
+    floats.validate()  # unread: its content is not the lexicon's business until read
+    assert type(raw_value(floats.feed[0].post, "record")) is msgspec.Raw  # and stays unread
+    _ = floats.feed[0].post.record
+    with pytest.raises(atlex.LexValidationError, match="float") as caught:
+        floats.validate()
+    assert caught.value.path.startswith("$.feed[0].post.record")
 
 
 def test_unknown_values_given_by_hand() -> None:

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 import atlex
 from atlex import _validate
 from atlex._datatypes import RULES
-from atlex._validate_fast import FAST_FORMATS, FAST_PATTERNS, _object_ok, fast_check
+from atlex._validate_fast import fast_check
+from atlex._validate_sure import FAST_FORMATS, FAST_PATTERNS, object_ok
 from atlex._validate_values import check_object_value
 from atlex.errors import LexValidationError
 from atlex.syntax import FORMATS
@@ -105,7 +106,7 @@ json_values = st.recursive(
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(st.sampled_from(["a", "b", "$type", "$link", "c"]), json_values))
 def test_the_unknown_object_check_accepts_only_data_model_objects(value: dict[Any, Any]) -> None:
-    if _object_ok(value):
+    if object_ok(value):
         check_object_value(value, "$")
 
 
@@ -190,7 +191,15 @@ replacements = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(st.sampled_from(range(len(SEEDS))), st.data())
 def test_the_fast_pass_never_accepts_what_the_exact_pass_rejects(
     seed: int, data: st.DataObject
