@@ -153,7 +153,7 @@ CLIENT_ATTRIBUTES = frozenset(
         "upload_blob",
         "validate_request",
         "validate_response",
-        # the everyday actions (atlex._actions)
+        # the everyday actions (atlex._actions_async)
         "block",
         "delete_post",
         "follow",

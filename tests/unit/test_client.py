@@ -156,7 +156,7 @@ def _shape(member: Any) -> object:
 
 _AWAITED = {"call", "create", "get", "put", "delete", "list", "apply_writes", "upload_blob"}
 _AWAITED |= {"post", "like", "unlike", "repost", "unrepost", "follow", "unfollow", "block"}
-_AWAITED |= {"unblock", "delete_post"}  # the everyday actions (atlex._actions)
+_AWAITED |= {"unblock", "delete_post"}  # the everyday actions (atlex._actions_async)
 _ASYNC_ITERATORS = {"list_all"}
 
 

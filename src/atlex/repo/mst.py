@@ -11,6 +11,10 @@ sync 1.1 "inductive" proof (the commit's ops, inverted on the new tree, give the
 A node that is needed but absent raises :class:`MissingBlockError`.
 
 CIDs are binary (``bytes``) here; :func:`atlex.repo.dagcbor.cid_text` gives their text.
+
+Over 400 lines on purpose: one job, the tree. Node encoding, the edits and the proof share the
+same node representation and invariants (key order, heights, lazily loaded subtrees); split
+apart, each piece would reach into the others' internals.
 """
 
 from __future__ import annotations
