@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from atlex._flow import Batch, Flow
-from atlex._records import Plan, upload_blob_plan, write_plan
+from atlex._records import Plan, upload_blob_plan
+from atlex.actions._graph import create_flow
 from atlex.actions._media import (
     External,
     Image,
@@ -228,18 +229,7 @@ def post_flow(
         tags=tag_list or UNSET,
         created_at=stamp,
     )
-    created: create_record.Output = yield write_plan(
-        record,
-        new=True,
-        rkey=None,
-        validate=None,
-        swap_record=None,
-        swap_commit=None,
-        repo=None,
-        did=did,
-        validate_request=False,
-    )
-    return created
+    return (yield from create_flow(record, did))
 
 
 def _raise_first(results: list[Any]) -> None:
