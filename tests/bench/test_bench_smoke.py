@@ -223,29 +223,39 @@ def test_report_judges_each_goal_on_ratios() -> None:
     assert text.count("\n") == 3 and text.startswith("| figure")
 
 
-def test_validate_rows_judge_validate_against_the_decode_of_the_same_page() -> None:
-    base = {"atlex": _samples(1.0), "json.loads": _samples(4.0), "msgspec untyped": _samples(2.0)}
-    decoded = DecodeResult(
+def _decoded(
+    synthetic: dict[str, stats.Samples],
+    *captured: CapturedResult,
+    validate: dict[str, stats.Samples] | None = None,
+) -> DecodeResult:
+    return DecodeResult(
         items=100,
         clean_bytes=450_000,
         unknown_bytes=440_000,
         unknown_embeds=10,
-        clean=base,
-        unknown=base,
+        clean=synthetic,
+        unknown=synthetic,
+        validate=validate,
+        captured=captured,
+    )
+
+
+def test_validate_rows_judge_validate_against_the_decode_of_the_same_page() -> None:
+    base = {"atlex": _samples(1.0), "json.loads": _samples(4.0), "msgspec untyped": _samples(2.0)}
+    decoded = _decoded(
+        base,
+        CapturedResult(
+            "99-item getTimeline",
+            333_000,
+            base,
+            {"decode": _samples(1.0), "validate": _samples(3.5)},
+            is_timeline=True,
+        ),
         validate={
             "decode": _samples(1.0),
             "validate": _samples(2.5),
             "lossless decode": _samples(5.0),
         },
-        captured=(
-            CapturedResult(
-                "99-item getTimeline",
-                333_000,
-                base,
-                {"decode": _samples(1.0), "validate": _samples(3.5)},
-                is_timeline=True,
-            ),
-        ),
     )
     synthetic, captured = report.decode_rows(decoded)[-2:]
     assert "synthetic 100-item" in synthetic.figure
@@ -271,17 +281,10 @@ def test_every_captured_page_gets_decode_read_and_validate_rows_goals_judged_on_
     }
     follows = {key: decode[key] for key in decode if key != "atlex, records read"}
     checked = {"decode": rounds(1.0, 1.0, 1.0, 1.0), "validate": rounds(2.0, 5.0, 4.0, 4.0)}
-    decoded = DecodeResult(
-        items=100,
-        clean_bytes=450_000,
-        unknown_bytes=440_000,
-        unknown_embeds=10,
-        clean=decode,
-        unknown=decode,
-        captured=(
-            CapturedResult("99-item getTimeline", 333_000, decode, checked, is_timeline=True),
-            CapturedResult("50-follow getFollows", 27_000, follows, checked),
-        ),
+    decoded = _decoded(
+        decode,
+        CapturedResult("99-item getTimeline", 333_000, decode, checked, is_timeline=True),
+        CapturedResult("50-follow getFollows", 27_000, follows, checked),
     )
     rows = {row.figure: row for row in report.decode_rows(decoded)}
     timeline = rows[
