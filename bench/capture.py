@@ -1,4 +1,5 @@
-"""A ``getTimeline`` response captured from the local reference AppView, after seeding it.
+"""Pages captured from the local reference AppView, after seeding it: a ``getTimeline``
+response, a ``getFollows`` page and a ``getPostThread`` answer (``bench/capture_graph.py``).
 
 Starts the reference network (PLC, PDS, AppView on 127.0.0.1, ``tests/network/refnet.py``),
 creates a viewer and five authors the viewer follows, and has the authors write ~100 feed
@@ -11,7 +12,11 @@ Everything is written through raw XRPC (``refnet_xrpc``), independent of atlex.
 What the real services cannot produce here: video views (no video service) and labels from a
 labeler; the synthetic fixture (``bench/fixture.py``) covers those.
 
-    python -m bench.capture --out timeline-captured.json
+The bench keeps the pages in ``.cache/bench/captured-v<CAPTURE_VERSION>/`` and captures them
+only when that folder is missing (bump ``CAPTURE_VERSION`` when what is seeded changes, so that
+old caches are captured again):
+
+    python -m bench.capture --out DIR      # capture into DIR (timeline.json, follows.json, ...)
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import random
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -27,7 +33,14 @@ from typing import Any
 
 import httpx
 
-NETWORK_TESTS = Path(__file__).resolve().parents[1] / "tests" / "network"
+from bench import capture_graph
+
+ROOT = Path(__file__).resolve().parents[1]
+NETWORK_TESTS = ROOT / "tests" / "network"
+CAPTURE_VERSION = 2
+"""Version 2: the follows page and the thread join the timeline."""
+CAPTURED = ROOT / ".cache" / "bench" / f"captured-v{CAPTURE_VERSION}"
+PAGES = ("timeline", "follows", "thread")
 AUTHORS = 5
 ITEMS = 100
 SEED = 8
@@ -199,8 +212,15 @@ class _Seeder:
 
 
 def seed_and_capture(
-    network: Any, xrpc: Any, *, items: int = ITEMS, log: Callable[[str], None] = print
-) -> bytes:
+    network: Any,
+    xrpc: Any,
+    *,
+    items: int = ITEMS,
+    follows: int = capture_graph.FOLLOWS,
+    replies: int = capture_graph.REPLIES,
+    log: Callable[[str], None] = print,
+) -> dict[str, bytes]:
+    """Seed the network; every page of :data:`PAGES` as the exact response bytes."""
     info = network.info
     viewer = network.create_account("viewer")
     authors = [network.create_account(f"author{i}") for i in range(AUTHORS)]
@@ -249,27 +269,77 @@ def seed_and_capture(
         fetch, settled, timeout=90, what="the viewer's timeline to settle", interval=0.5
     )
     log(f"capture: timeline of {seen[-1]} items after {len(seen)} reads")
-    return response.content
+    # seeded after the timeline was read, so that they do not change it
+    pages = {"timeline": response.content}
+    pages["follows"] = capture_graph.capture_follows(
+        network, xrpc, viewer, authors, follows=follows, log=log
+    )
+    pages["thread"] = capture_graph.capture_thread(
+        xrpc, viewer, authors, seeder.posts, replies=replies, log=log
+    )
+    return pages
 
 
-def capture(*, items: int = ITEMS, log: Callable[[str], None] = print) -> bytes:
-    """Start the reference network, seed it, capture the timeline, stop the network."""
+def capture(
+    *,
+    items: int = ITEMS,
+    follows: int = capture_graph.FOLLOWS,
+    replies: int = capture_graph.REPLIES,
+    log: Callable[[str], None] = print,
+) -> dict[str, bytes]:
+    """Start the reference network, seed it, capture every page, stop the network."""
     refnet, xrpc = _harness()
     started = time.monotonic()
     with refnet.ReferenceNetwork() as network:
         log(f"capture: network up in {time.monotonic() - started:.1f} s")
-        return seed_and_capture(network, xrpc, items=items, log=log)
+        return seed_and_capture(
+            network, xrpc, items=items, follows=follows, replies=replies, log=log
+        )
+
+
+def load(folder: Path) -> dict[str, bytes] | None:
+    """The pages kept in ``folder``, or None unless every one of :data:`PAGES` is there."""
+    files = {name: folder / f"{name}.json" for name in PAGES}
+    if not all(path.is_file() for path in files.values()):
+        return None
+    return {name: path.read_bytes() for name, path in files.items()}
+
+
+def save(folder: Path, pages: dict[str, bytes]) -> None:
+    """Write the pages into ``folder`` as a whole: a capture that failed half-way leaves none."""
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for name, body in pages.items():
+        (partial / f"{name}.json").write_bytes(body)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+
+
+def ensure(*, recapture: bool = False, log: Callable[[str], None] = print) -> dict[str, bytes]:
+    """The captured pages from :data:`CAPTURED`, capturing them first when missing."""
+    found = None if recapture else load(CAPTURED)
+    if found is not None:
+        return found
+    started = time.monotonic()
+    log("bench: seeding the local AppView and capturing a timeline, follows and a thread ...")
+    pages = capture(log=log)
+    save(CAPTURED, pages)
+    log(f"bench: captured in {time.monotonic() - started:.0f} s ({CAPTURED})")
+    return pages
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True, help="folder for the pages")
     parser.add_argument("--items", type=int, default=ITEMS)
+    parser.add_argument("--follows", type=int, default=capture_graph.FOLLOWS)
+    parser.add_argument("--replies", type=int, default=capture_graph.REPLIES)
     args = parser.parse_args(argv)
-    body = capture(items=args.items)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(body)
-    print(f"{args.out}: {len(body):,} bytes")
+    pages = capture(items=args.items, follows=args.follows, replies=args.replies)
+    save(args.out, pages)
+    for name, body in pages.items():
+        print(f"{args.out / name}.json: {len(body):,} bytes")
     return 0
 
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from bench import calls, capture, coldstart, decode, firehose, fixture, generation, report
 
 PARTS = ("decode", "cold", "gen", "calls", "firehose")
-CAPTURED = Path(__file__).resolve().parents[1] / ".cache" / "bench" / "captured.json"
 
 
 @dataclass(frozen=True)
@@ -36,9 +35,12 @@ class Plan:
     call_number: int | None
     firehose_rounds: int = 7
     capture: bool = True
-    """Seed the local AppView and decode a captured timeline too (needs network-install)."""
+    """Decode the pages captured from the local AppView too (bench/capture.py keeps them in
+    .cache/bench; captured first when missing, which needs network-install)."""
     captured: Path | None = None
-    """A timeline captured earlier, instead of capturing now."""
+    """Pages captured earlier instead: a folder as bench.capture writes, or one timeline."""
+    recapture: bool = False
+    """Capture the pages again even when they are kept."""
 
     @staticmethod
     def full() -> Plan:
@@ -93,25 +95,25 @@ def measure(parts: list[str], plan: Plan, *, peers: bool) -> list[report.Row]:
     return rows
 
 
-def _captured(plan: Plan, rows: list[report.Row]) -> bytes | None:
-    """The AppView-captured timeline: from ``plan.captured`` if given, else captured now
-    (``plan.capture``); a failed capture leaves a FAILED row and the synthetic figures."""
+def _captured(plan: Plan, rows: list[report.Row]) -> dict[str, bytes] | None:
+    """The AppView-captured pages: from ``plan.captured`` if given, else the kept ones
+    (captured now when missing); a failed capture leaves a FAILED row and the synthetic
+    figures."""
     if plan.captured is not None:
-        return plan.captured.read_bytes()
+        if plan.captured.is_dir():
+            found = capture.load(plan.captured)
+            if found is None:
+                raise SystemExit(f"{plan.captured}: not every page of {capture.PAGES}")
+            return found
+        return {"timeline": plan.captured.read_bytes()}
     if not plan.capture:
         return None
-    started = time.monotonic()
-    _log("bench: seeding the local AppView and capturing a timeline ...")
     try:
-        body = capture.capture(log=_log)
+        return capture.ensure(recapture=plan.recapture, log=_log)
     except Exception as exc:  # the network is optional for the other figures
         traceback.print_exc()
         rows.append(report.Row("capture: FAILED", f"{type(exc).__name__}: {exc}"[:200]))
         return None
-    CAPTURED.parent.mkdir(parents=True, exist_ok=True)
-    CAPTURED.write_bytes(body)
-    _log(f"bench: captured {len(body):,} bytes in {time.monotonic() - started:.0f} s ({CAPTURED})")
-    return body
 
 
 def _decode(plan: Plan, peers: bool, rows: list[report.Row]) -> list[report.Row]:
@@ -148,9 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, help="also write the table (and machine) here")
     parser.add_argument(
-        "--no-capture", action="store_true", help="skip the timeline captured from the AppView"
+        "--no-capture", action="store_true", help="skip the pages captured from the AppView"
     )
-    parser.add_argument("--captured", type=Path, help="use this captured timeline instead")
+    parser.add_argument(
+        "--captured", type=Path, help="use these captured pages (a folder, or one timeline file)"
+    )
+    parser.add_argument(
+        "--recapture", action="store_true", help="capture the AppView pages again (~3 min)"
+    )
     args = parser.parse_args(argv)
     parts = [part.strip() for part in args.only.split(",") if part.strip()]
     unknown = sorted(set(parts) - set(PARTS))
@@ -159,13 +166,17 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     plan = Plan.quick() if args.quick else Plan.full()
     plan = dataclasses.replace(
-        plan, capture=plan.capture and not args.no_capture, captured=args.captured
+        plan,
+        capture=plan.capture and not args.no_capture,
+        captured=args.captured,
+        recapture=args.recapture,
     )
     rows = measure(parts, plan, peers=not args.no_peers)
     text = (
         f"{report.table(rows)}\n\n"
         "Figures are medians over rounds; ratios are medians of per-round ratios (contenders run "
-        "back to back in each round).\n"
+        "back to back in each round); `N rounds a-b` after a ratio is the middle half of those "
+        "per-round ratios.\n"
         f"Machine: {report.machine()}. Run took {time.monotonic() - started:.0f} s"
         f"{' (--quick: counts too small to mean anything)' if args.quick else ''}.\n"
     )

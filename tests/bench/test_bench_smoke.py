@@ -14,11 +14,13 @@ from typing import Any, cast
 import msgspec
 import pytest
 from bench.coldstart import ColdResult
-from bench.decode import DecodeResult, contenders
+from bench.decode import PAGES, CapturedResult, DecodeResult, contenders, read_thread_records
 from bench.generation import GenResult
 
 import atlex
-from atlex.lex.app.bsky.feed import get_timeline
+from atlex.lex.app.bsky.feed import get_post_thread, get_timeline
+from atlex.lex.app.bsky.feed.defs import ThreadViewPost
+from atlex.lex.app.bsky.graph import get_follows
 from bench import calls, capture, fixture, report, stats
 
 REPO = Path(__file__).resolve().parents[2]
@@ -221,30 +223,91 @@ def test_report_judges_each_goal_on_ratios() -> None:
     assert text.count("\n") == 3 and text.startswith("| figure")
 
 
-def test_validate_rows_judge_validate_against_the_decode_of_the_same_page() -> None:
-    base = {"atlex": _samples(1.0), "json.loads": _samples(4.0), "msgspec untyped": _samples(2.0)}
-    decoded = DecodeResult(
+def _decoded(
+    synthetic: dict[str, stats.Samples],
+    *captured: CapturedResult,
+    validate: dict[str, stats.Samples] | None = None,
+) -> DecodeResult:
+    return DecodeResult(
         items=100,
         clean_bytes=450_000,
         unknown_bytes=440_000,
         unknown_embeds=10,
-        clean=base,
-        unknown=base,
-        captured=base,
-        captured_items=99,
+        clean=synthetic,
+        unknown=synthetic,
+        validate=validate,
+        captured=captured,
+    )
+
+
+def test_validate_rows_judge_validate_against_the_decode_of_the_same_page() -> None:
+    base = {"atlex": _samples(1.0), "json.loads": _samples(4.0), "msgspec untyped": _samples(2.0)}
+    decoded = _decoded(
+        base,
+        CapturedResult(
+            "99-item getTimeline",
+            333_000,
+            base,
+            {"decode": _samples(1.0), "validate": _samples(3.5)},
+            is_timeline=True,
+        ),
         validate={
             "decode": _samples(1.0),
             "validate": _samples(2.5),
             "lossless decode": _samples(5.0),
         },
-        captured_validate={"decode": _samples(1.0), "validate": _samples(3.5)},
     )
     synthetic, captured = report.decode_rows(decoded)[-2:]
-    assert "synthetic 100-item" in synthetic.figure and "captured 99-item" in captured.figure
-    assert [str(g) for g in synthetic.goals] == ["✅ ≤ 3x the decode: 2.50x"]
+    assert "synthetic 100-item" in synthetic.figure
+    assert "captured 99-item getTimeline (333 kB)" in captured.figure
+    assert [str(g) for g in synthetic.goals] == ["✅ ≤ 3x the decode: 2.50x (3 rounds)"]
     assert "lossless=True decode 5000 ms (5.0x)" in synthetic.reference
     assert [g.met for g in captured.goals] == [False]  # 3.5x
     assert "lossless" not in captured.reference
+
+
+def test_every_captured_page_gets_decode_read_and_validate_rows_goals_judged_on_the_timeline() -> (
+    None
+):
+    def rounds(*values: float) -> stats.Samples:
+        return stats.Samples(values, values)
+
+    decode = {
+        "atlex": rounds(1.0, 1.0, 1.0, 1.0),
+        "atlex, records read": rounds(2.0, 2.0, 2.0, 2.0),
+        "atproto": rounds(20.0, 10.0, 30.0, 20.0),
+        "json.loads": rounds(4.0, 4.0, 4.0, 4.0),
+        "msgspec untyped": rounds(2.0, 2.0, 2.0, 2.0),
+    }
+    follows = {key: decode[key] for key in decode if key != "atlex, records read"}
+    checked = {"decode": rounds(1.0, 1.0, 1.0, 1.0), "validate": rounds(2.0, 5.0, 4.0, 4.0)}
+    decoded = _decoded(
+        decode,
+        CapturedResult("99-item getTimeline", 333_000, decode, checked, is_timeline=True),
+        CapturedResult("50-follow getFollows", 27_000, follows, checked),
+    )
+    rows = {row.figure: row for row in report.decode_rows(decoded)}
+    timeline = rows[
+        "typed decode, 99-item getTimeline captured from the local AppView (333 kB), records unread"
+    ]
+    assert [str(g) for g in timeline.goals] == [
+        "✅ ≤ 0.35x json.loads: 0.25x (4 rounds 0.25-0.25)",
+        "✅ ≥ 15x faster than atproto: 20.0x (4 rounds 20.0-30.0)",
+    ]
+    read = rows[
+        "typed decode, 99-item getTimeline captured from the local AppView (333 kB), "
+        "every post's record read (typed)"
+    ]
+    assert read.atlex == "2000 ms" and all(g.met is None for g in read.goals)
+    # no records on a follows page: one decode row, its ratios reported, not judged
+    page = rows["typed decode, 50-follow getFollows captured from the local AppView (27 kB)"]
+    assert all(g.met is None for g in page.goals)
+    assert "✅" not in report.table([page]) and "❌" not in report.table([page])
+    assert not any("getFollows" in figure and "read" in figure for figure in rows)
+    checked_row = rows[
+        "validate() (lenient, as validate_response) of the captured 50-follow getFollows (27 kB)"
+    ]
+    assert [str(g) for g in checked_row.goals] == ["❌ ≤ 3x the decode: 4.00x (4 rounds 4.00-5.00)"]
 
 
 def test_quick_run_prints_the_table() -> None:
@@ -278,8 +341,12 @@ def test_call_overhead_runs_against_a_local_pds() -> None:
 
 
 @pytest.mark.network
-def test_capture_seeds_the_appview_and_returns_a_timeline_every_decoder_accepts() -> None:
-    body = capture.capture(items=10, log=lambda _line: None)
+def test_capture_seeds_the_appview_and_returns_pages_every_decoder_accepts(
+    tmp_path: Path,
+) -> None:
+    pages = capture.capture(items=10, follows=8, replies=6, log=lambda _line: None)
+    assert set(pages) == set(capture.PAGES) == set(PAGES)
+    body = pages["timeline"]
     output = msgspec.json.decode(body, type=get_timeline.Output)  # every member known
     assert len(output.feed) >= 8
     kinds = _embed_types(body)
@@ -299,6 +366,31 @@ def test_capture_seeds_the_appview_and_returns_a_timeline_every_decoder_accepts(
         "msgspec untyped",
     }
     assert isinstance(contenders(body, peers=False)["atlex"](), get_timeline.Output)
+
+    follows = msgspec.json.decode(pages["follows"], type=get_follows.Output)
+    assert len(follows.follows) == 8
+    assert sum(1 for p in follows.follows if isinstance(p.avatar, str)) == 1  # followee 0
+    assert sum(1 for p in follows.follows if isinstance(p.description, str)) == 2
+    assert sum(1 for p in follows.follows if p.viewer and p.viewer.muted) == 1  # followee 1
+    assert set(contenders(pages["follows"], peers=False, page=PAGES["follows"])) == {
+        "atlex",
+        "json.loads",
+        "msgspec untyped",
+    }
+
+    thread = msgspec.json.decode(pages["thread"], type=get_post_thread.Output)
+    assert isinstance(thread.thread, ThreadViewPost) and thread.threadgate
+    assert thread.thread.post.quote_count == 2
+    decoded = atlex.decode(pages["thread"], get_post_thread.Output)
+    assert read_thread_records(decoded) == 7  # the root and its six replies, typed
+    kinds = _embed_types(pages["thread"])
+    for kind in ("app.bsky.embed.images#view", "app.bsky.embed.record#view"):
+        assert kinds[kind] > 0, kind
+
+    capture.save(tmp_path / "pages", pages)
+    assert capture.load(tmp_path / "pages") == pages
+    (tmp_path / "pages" / "thread.json").unlink()
+    assert capture.load(tmp_path / "pages") is None  # a partial folder is captured again
 
 
 def test_the_validate_figure_measures_the_fast_pass() -> None:

@@ -7,6 +7,7 @@ It must also prove ordinary valid data valid, or ``validate()`` silently pays bo
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 from typing import Any
 
@@ -73,12 +74,17 @@ def test_each_fast_format_test_accepts_only_valid_strings(fmt: str) -> None:
         assert not fast(text) or FORMATS[fmt](text), text
 
 
+# Every value drawn is a fresh object: the mutation test below writes into what it inserted,
+# and `sampled_from` hands out the same object each time, so a sampled dict would carry one
+# example's mutations (even a cycle through itself) into the next ones.
 special_maps = st.one_of(
     st.fixed_dictionaries({"$link": st.sampled_from([CID, CID[:-1] + "n", "x", 1])}),
     st.fixed_dictionaries(
         {
             "$type": st.sampled_from(["blob", "", 1, "app.bsky.feed.post"]),
-            "ref": st.sampled_from([{"$link": CID}, {"$link": CID, "x": 1}, CID, {}]),
+            "ref": st.sampled_from([{"$link": CID}, {"$link": CID, "x": 1}, CID, {}]).map(
+                copy.deepcopy
+            ),
             "mimeType": st.sampled_from(["image/png", "", 5]),
             "size": st.sampled_from([0, 10, -1, True, 2.0, 2**64]),
         }
