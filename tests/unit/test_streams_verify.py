@@ -172,3 +172,23 @@ def test_identity_events_purge_the_cached_key(signer: Signer) -> None:
     resolver = FakeResolver({DID: signer.public})
     _check(identity_frame(5), resolver)
     assert resolver.purged == [DID]
+
+
+def test_the_unsigned_commit_is_cut_out_of_the_block_only_when_certain(signer: Signer) -> None:
+    from atlex.streams._verify import _without_sig  # pyright: ignore[reportPrivateUsage]
+
+    sig = signer.sign(b"commit")
+    unsigned = {
+        "did": DID,
+        "version": 3,
+        "data": dagcbor.RawCid(dagcbor.cid_for(b"\xa0")),
+        "rev": "3l00000000001",
+        "prev": None,
+    }
+    assert _without_sig(dagcbor.encode_raw({**unsigned, "sig": sig}), sig) == dagcbor.encode_raw(
+        unsigned
+    )
+    # the sig entry's bytes also inside another field: found twice, so not cut (encoded instead)
+    twice = dagcbor.encode_raw({**unsigned, "note": b"\x63sig\x58\x40" + sig, "sig": sig})
+    assert _without_sig(twice, sig) is None
+    assert _without_sig(dagcbor.encode_raw({**unsigned, "sig": sig[:10]}), sig[:10]) is None

@@ -14,14 +14,14 @@ ten times OpenSSL's generic curve code, see bench/FINDINGS.md) are imported on f
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from atlex.errors import InvalidKeyError
 from atlex.identity._base58 import b58decode, b58encode
 
 if TYPE_CHECKING:
-    import coincurve
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 
 __all__ = ["Curve", "PublicKey", "parse_did_key", "parse_multikey"]
@@ -83,14 +83,7 @@ class PublicKey:
         if not (0 < r < order and 0 < s <= order // 2):
             return False
         if self.curve == "k256":
-            from coincurve import ecdsa
-
-            try:  # the compact r || s form -> libsecp256k1's signature -> the DER verify() takes
-                parsed: object = ecdsa.deserialize_compact(signature)  # pyright: ignore[reportUnknownVariableType]
-                der: bytes = ecdsa.cdata_to_der(parsed)  # pyright: ignore[reportUnknownMemberType]
-                return _k256_key(self.data).verify(der, data)  # hashes with sha256
-            except ValueError:  # r or s out of range for libsecp256k1's parser
-                return False
+            return _k256_verify(self.data, data, signature)
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -124,12 +117,36 @@ def _verifying_key(curve: Curve, data: bytes) -> EllipticCurvePublicKey:
 
 
 @functools.lru_cache(maxsize=4096)
-def _k256_key(data: bytes) -> coincurve.PublicKey:
-    """The libsecp256k1 key for ``verify``, parsed once per key (``data`` was checked to lie on
-    the curve when the :class:`PublicKey` was made)."""
+def _k256_key(data: bytes) -> Any:
+    """The libsecp256k1 key (``secp256k1_pubkey *``) for ``verify``, parsed once per key
+    (``data`` was checked to lie on the curve when the :class:`PublicKey` was made)."""
     import coincurve
 
-    return coincurve.PublicKey(data)
+    key = cast(Any, coincurve.PublicKey(data))
+    return key.public_key
+
+
+@functools.cache
+def _secp256k1() -> tuple[Any, Any, Any]:
+    """coincurve's cffi bindings of libsecp256k1: ``(lib, ffi, context)``, imported once."""
+    import importlib
+
+    from coincurve.context import GLOBAL_CONTEXT
+
+    bindings = cast(Any, importlib.import_module("coincurve._libsecp256k1"))
+    return bindings.lib, bindings.ffi, cast(Any, GLOBAL_CONTEXT).ctx
+
+
+def _k256_verify(key: bytes, data: bytes, signature: bytes) -> bool:
+    """libsecp256k1 on the compact ``r || s`` signature and the SHA-256 of ``data``, through
+    coincurve's bindings: no DER round trip (coincurve's own ``verify`` takes DER only), the key
+    parsed once. libsecp256k1 refuses high-S signatures itself (atlex checks before, too)."""
+    lib, ffi, context = _secp256k1()
+    parsed = ffi.new("secp256k1_ecdsa_signature *")
+    if not lib.secp256k1_ecdsa_signature_parse_compact(context, parsed, signature):
+        return False  # r or s out of range for libsecp256k1's parser
+    digest = hashlib.sha256(data).digest()
+    return lib.secp256k1_ecdsa_verify(context, parsed, digest, _k256_key(key)) == 1
 
 
 def _load_point(curve: Curve, data: bytes, identifier: str) -> EllipticCurvePublicKey:

@@ -53,14 +53,7 @@ def key_height(key: str | bytes) -> int:
     """Leading zero bit-pairs of ``sha256(key)``: the layer the key lives on (fanout 4)."""
     raw = key.encode() if isinstance(key, str) else key
     digest = hashlib.sha256(raw).digest()
-    zeros = 0
-    for byte in digest:
-        if byte == 0:
-            zeros += 8
-            continue
-        zeros += 8 - byte.bit_length()
-        break
-    return zeros // 2
+    return (256 - int.from_bytes(digest, "big").bit_length()) // 2
 
 
 def common_prefix_len(a: str | bytes, b: str | bytes) -> int:
@@ -81,9 +74,13 @@ Sub: TypeAlias = "_Node | bytes | None"
 
 class _Node:
     """``keys[i]`` -> ``values[i]``; ``subs[i]`` holds the keys below ``keys[i]`` (and above
-    ``keys[i-1]``), ``subs[-1]`` those above the last key. ``cid`` is set while unchanged."""
+    ``keys[i-1]``), ``subs[-1]`` those above the last key. ``cid`` is set while unchanged.
 
-    __slots__ = ("cid", "height", "keys", "subs", "values")
+    A node read from a canonical block keeps it (``block``) with the links it held then
+    (``links``: values, then subtree CIDs) while its keys stay the same: when only links
+    change, the new block is the old one with those CIDs replaced (see :func:`_patched`)."""
+
+    __slots__ = ("block", "cid", "height", "keys", "links", "subs", "values")
 
     def __init__(
         self,
@@ -98,6 +95,8 @@ class _Node:
         self.values = values
         self.subs = subs
         self.cid = cid
+        self.block: bytes | None = None
+        self.links: tuple[bytes | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +216,7 @@ class Mst:
                 node.values[i] = value
                 return old
             left, right = self._split(self._child(node, i), key)
+            node.block = None  # the keys change: encode afresh
             node.keys.insert(i, key)
             node.values.insert(i, value)
             node.subs[i : i + 1] = [left, right]
@@ -253,6 +253,7 @@ class Mst:
         i = _position(node.keys, key)
         if i < len(node.keys) and node.keys[i] == key:
             node.cid = None
+            node.block = None  # the keys change: encode afresh
             old = node.values.pop(i)
             node.keys.pop(i)
             merged = self._merge(self._child(node, i), self._child(node, i + 1))
@@ -309,7 +310,9 @@ class Mst:
                 subs.append(self._store(sub))
             else:
                 subs.append(sub)
-        block = _encode_node(node.keys, node.values, subs)
+        block = None if node.block is None else _patched(node.block, node.links, node.values + subs)
+        if block is None:
+            block = _encode_node(node.keys, node.values, subs)
         cid = dagcbor.cid_for(block)
         self.blocks[cid] = block
         node.cid = cid
@@ -379,27 +382,50 @@ def _build(items: list[tuple[bytes, bytes]], height: int) -> _Node | None:
 
 
 def _encode_node(keys: list[bytes], values: list[bytes], subs: list[bytes | None]) -> bytes:
+    link = dagcbor.RawCid
+    from_bytes = int.from_bytes
     entries: list[dict[str, Any]] = []
     previous = b""
-    for i, key in enumerate(keys):
-        shared = common_prefix_len(previous, key)
-        right = subs[i + 1]
+    for key, value, right in zip(keys, values, subs[1:], strict=True):
+        # common_prefix_len, inlined: this runs for every entry of every node a proof rewrites
+        n = min(len(previous), len(key))
+        diff = from_bytes(previous[:n], "big") ^ from_bytes(key[:n], "big")
+        shared = n - (diff.bit_length() + 7) // 8
         entries.append(
             {
                 "k": key[shared:],
                 "p": shared,
-                "t": None if right is None else dagcbor.RawCid(right),
-                "v": dagcbor.RawCid(values[i]),
+                "t": right if right is None or type(right) is link else link(right),
+                "v": value if type(value) is link else link(value),
             }
         )
         previous = key
     left = subs[0]
-    return dagcbor.encode_raw({"e": entries, "l": None if left is None else dagcbor.RawCid(left)})
+    return dagcbor.encode_raw(
+        {"e": entries, "l": left if left is None or type(left) is link else link(left)}
+    )
+
+
+_decode: Any = None
+
+
+def _decoder() -> Any:
+    """cbrrr's decoder itself: a proof decodes a few nodes per commit, and the wrappers of
+    :func:`atlex.repo.dagcbor.decode_raw` (three Python calls, one more per link) cost more
+    than the decoding."""
+    global _decode
+    if _decode is None:
+        from cbrrr._cbrrr import decode_dag_cbor  # pyright: ignore[reportMissingModuleSource]
+
+        _decode = decode_dag_cbor
+    return _decode
 
 
 def _decode_node(block: bytes, cid: bytes) -> _Node:
     try:
-        data = dagcbor.decode_raw(block)
+        data, used = (_decode or _decoder())(block, dagcbor.RawCid, False)
+        if used != len(block):
+            raise ValueError(f"{len(block) - used} bytes after the node")
         left = data["l"]
         entries = data["e"]
         keys: list[bytes] = []
@@ -407,20 +433,56 @@ def _decode_node(block: bytes, cid: bytes) -> _Node:
         subs: list[Sub] = [_link(left)]
         previous = b""
         link = dagcbor.RawCid
+        # canonical: cbrrr decodes only canonical DAG-CBOR, so the block is what _encode_node
+        # writes for this node unless it has other fields or a shorter prefix than it could
+        canonical = len(data) == 2
         for entry in entries:
-            key = previous[: entry["p"]] + entry["k"]
+            shared, rest = entry["p"], entry["k"]
+            key = previous[:shared] + rest
             if key <= previous:  # also refuses an empty first key
                 raise MstError(f"MST node {dagcbor.cid_text(cid)}: keys out of order")
+            if canonical and not (
+                len(entry) == 4
+                and type(shared) is int
+                and type(rest) is bytes
+                and (
+                    shared == len(previous)
+                    or (0 <= shared < len(previous) and rest[:1] != previous[shared : shared + 1])
+                )
+            ):
+                canonical = False
             keys.append(key)
             value, right = entry["v"], entry["t"]
             if type(value) is not link or not (right is None or type(right) is link):
                 raise TypeError("expected links in 'v' and 't'")
-            values.append(bytes(value))
-            subs.append(None if right is None else bytes(right))
+            values.append(value)
+            subs.append(right)
             previous = key
-    except (dagcbor.DagCborError, KeyError, TypeError, IndexError) as exc:
+    except (ValueError, EOFError, RecursionError, KeyError, TypeError, IndexError) as exc:
         raise MstError(f"MST node {dagcbor.cid_text(cid)} is malformed: {exc}") from exc
-    return _Node(0, keys, values, subs, cid)
+    node = _Node(0, keys, values, subs, cid)
+    if canonical:
+        node.block = block
+        node.links = (*values, *subs)  # pyright: ignore[reportAttributeAccessIssue]
+    return node
+
+
+def _patched(block: bytes, was: tuple[bytes | None, ...], now: list[bytes | None]) -> bytes | None:
+    """``block`` with the links ``was`` changed to ``now`` in place, or None when that cannot
+    be done safely (a link added or removed, a CID of another length, a CID found more than
+    once in the block: the real link is always there, so a single occurrence is it)."""
+    if len(was) != len(now):
+        return None
+    for old, new in zip(was, now, strict=True):
+        if old == new:
+            continue
+        if old is None or new is None or len(old) != len(new):
+            return None
+        at = block.find(old)
+        if at < 0 or block.find(old, at + 1) >= 0:
+            return None
+        block = block[:at] + new + block[at + len(old) :]
+    return block
 
 
 def _link(value: object) -> bytes | None:

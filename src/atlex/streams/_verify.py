@@ -72,9 +72,12 @@ def signed_commit(event: Any, repo: str, seq: int, rev: str) -> SignedCommit:
     if isinstance(event, RepoCommit) and dagcbor.cid_bytes(event.commit.link) != root:
         raise CommitProofError("the CAR root is not the event's commit", repo=repo, seq=seq)
     try:
-        block: Any = dagcbor.decode_raw(car.blocks[root])
+        raw = car.blocks[root]
+        block: Any = dagcbor.decode_raw(raw)
         did, commit_rev, data, sig = block["did"], block["rev"], block["data"], block["sig"]
-        unsigned = dagcbor.encode_raw({k: v for k, v in block.items() if k != "sig"})
+        unsigned = _without_sig(raw, sig) or dagcbor.encode_raw(
+            {k: v for k, v in block.items() if k != "sig"}
+        )
     except (dagcbor.DagCborError, KeyError, TypeError, AttributeError) as exc:
         raise CommitProofError(f"malformed commit block: {exc}", repo=repo, seq=seq) from exc
     if did != repo or commit_rev != rev:
@@ -86,6 +89,23 @@ def signed_commit(event: Any, repo: str, seq: int, rev: str) -> SignedCommit:
     if not isinstance(data, bytes) or not isinstance(sig, bytes):
         raise CommitProofError("malformed commit block: data or sig", repo=repo, seq=seq)
     return SignedCommit(did, commit_rev, bytes(data), unsigned, bytes(sig))
+
+
+_SIG_ENTRY = b"\x63sig\x58\x40"  # the text "sig", then a 64-byte byte string's head
+
+
+def _without_sig(block: bytes, sig: object) -> bytes | None:
+    """The commit block without its ``sig`` entry, cut out of the bytes: the block decoded as
+    canonical DAG-CBOR (cbrrr refuses anything else), so this is what encoding the map without
+    ``sig`` gives. None when the cut is not certain (the entry found other than once, not a
+    64-byte signature, a map head of more than one byte); the caller then encodes."""
+    if not isinstance(sig, bytes) or len(sig) != 64 or not 0xA1 <= block[0] <= 0xB7:
+        return None
+    entry = _SIG_ENTRY + sig
+    at = block.find(entry)
+    if at < 0 or block.find(entry, at + 1) >= 0:
+        return None
+    return bytes((block[0] - 1,)) + block[1:at] + block[at + len(entry) :]
 
 
 def check_proof(commit: RepoCommit, signed: SignedCommit) -> None:
