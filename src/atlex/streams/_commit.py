@@ -109,7 +109,8 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
         found: list[CommitOp] | None = cached.get("_operations")
         if found is None:
             types: RecordTypes = cached.get("_record_types", DEFAULT_RECORD_TYPES)
-            blocks, repo = self._slice, self.repo
+            blocks: _Slice = cached.get("_car_slice") or self._slice
+            repo = self.repo
             found = cached["_operations"] = [CommitOp(blocks, repo, op, types) for op in self.ops]
         return found
 
