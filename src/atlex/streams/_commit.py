@@ -62,7 +62,10 @@ class _Slice:
     def block(self, cid: bytes) -> bytes | None:
         car = self._car
         if car is None:
-            found = find_block(self._data or self.data, cid)
+            # The frame itself is searched while the slice has not been taken out of it: it
+            # holds the slice's sections verbatim, and a block is only returned if it hashes
+            # to `cid`, wherever it was found (the body's links to it are skipped at once).
+            found = find_block(self._frame or self._data or self.data, cid)
             if found is not None:
                 return found
             car = self.car  # not found by the search: split (raises CarError if malformed)
