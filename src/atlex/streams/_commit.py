@@ -180,7 +180,7 @@ class CommitOp:
         if record is _UNREAD:
             record = value = self.value
             if value is not None:
-                record_type = self._types.get(self.path.partition("/")[0])
+                record_type = self._types[self.path.partition("/")[0]]
                 if record_type is not None:
                     try:
                         record = msgspec.convert(value, record_type)

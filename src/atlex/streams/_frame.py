@@ -72,15 +72,24 @@ class MessageDecoder:
         # A message header is {"t": kind, "op": 1}, 8 + len(kind) bytes in the canonical
         # encoding, frame[3] being the head of `kind` (0x60 + its length): known headers are
         # recognised by their bytes instead of being decoded. Anything else takes the long way.
-        known = self._headers.get(frame[: frame[3] - 0x58]) if len(frame) > 3 else None
+        used = frame[3] - 0x58 if len(frame) > 3 else 0
+        known = self._headers.get(frame[:used])
         if known is None:
             return self._decode_slowly(frame)
         kind, cls = known
-        used = frame[3] - 0x58
         try:
             body = dagcbor.decode_from(frame, used)
         except dagcbor.DagCborError as exc:
             raise FrameError(f"frame is not DAG-CBOR header + body: {exc}", nsid=self.nsid) from exc
+        if type(body) is dict:  # the usual case, in line (this runs for every event)
+            try:
+                message = msgspec.convert(body, cls)
+            except (msgspec.ValidationError, UnicodeEncodeError):
+                return self._typed(kind, cls, body, frame, used)
+            hook = self._hooks.get(kind)
+            if hook is not None:
+                hook(message, frame, used)
+            return message
         return self._typed(kind, cls, body, frame, used)
 
     def _decode_slowly(self, frame: bytes) -> Any:
