@@ -76,6 +76,7 @@ def test_records_are_decoded_only_when_read() -> None:
     assert message._slice._data is None  # the CAR slice is not even taken from the frame yet
     assert isinstance(op.record, post.Record)
     assert message._slice._car is None  # found by searching for its CID: the CAR is not split
+    assert message._slice._data is None  # ... in the frame itself: no copy of the slice either
     assert message.car_bytes == base64.b64decode(message.blocks.b64 + "==")
 
 

@@ -62,7 +62,10 @@ class _Slice:
     def block(self, cid: bytes) -> bytes | None:
         car = self._car
         if car is None:
-            found = find_block(self._data or self.data, cid)
+            # The frame itself is searched while the slice has not been taken out of it: it
+            # holds the slice's sections verbatim, and a block is only returned if it hashes
+            # to `cid`, wherever it was found (the body's links to it are skipped at once).
+            found = find_block(self._frame or self._data or self.data, cid)
             if found is not None:
                 return found
             car = self.car  # not found by the search: split (raises CarError if malformed)
@@ -109,7 +112,8 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
         found: list[CommitOp] | None = cached.get("_operations")
         if found is None:
             types: RecordTypes = cached.get("_record_types", DEFAULT_RECORD_TYPES)
-            blocks, repo = self._slice, self.repo
+            blocks: _Slice = cached.get("_car_slice") or self._slice
+            repo = self.repo
             found = cached["_operations"] = [CommitOp(blocks, repo, op, types) for op in self.ops]
         return found
 
