@@ -18,6 +18,7 @@ sufficient tests it calls (format patterns, ``unknown`` values) are in :mod:`atl
 from __future__ import annotations
 
 import keyword
+import re
 import threading
 import types
 from collections.abc import Callable
@@ -166,6 +167,10 @@ class _Compiler:
                 if not body or "x.__class__" not in body[0]:  # (an exact-class test rejects it)
                     lines.append("    if x is UNSET: raise Unsure")
                 lines += ["    " + line for line in body]
+            elif body and _CLASS_TEST.fullmatch(body[0]):  # the class test first, then UNSET
+                lines += [f"    x = {read}", f"    {body[0][: -len(_RAISE)]}", _UNLESS_UNSET]
+                if body[1:]:
+                    lines += ["    else:"] + ["        " + line for line in body[1:]]
             elif body:
                 lines += [f"    x = {read}", "    if x is not UNSET:"]
                 lines += ["        " + line for line in body]
@@ -180,6 +185,8 @@ class _Compiler:
         if any(m is Any for m in members):
             return []
         structs = [m for m in members if isinstance(m, type) and issubclass(m, msgspec.Struct)]
+        if str in members and all(m is str or _str_literal(m) for m in members):
+            members = [str]  # known values of an open string: any string the rule allows
         if len(members) == 1:
             lines = self.member(members[0], rule, closed, var, depth)
         elif len(structs) == len(members) and not any(m in _LEAVES for m in structs):
@@ -205,7 +212,10 @@ class _Compiler:
             minimum, maximum = _literal(rule.get("minimum")), _literal(rule.get("maximum"))
             low = _INT64_MIN if minimum is None else max(_INT64_MIN, minimum)
             high = _INT64_MAX if maximum is None else min(_INT64_MAX, maximum)
-            return [f"if {var}.__class__ is not int or not {low} <= {var} <= {high}: raise Unsure"]
+            return [
+                f"if {var}.__class__ is not int: raise Unsure",
+                f"if not {low} <= {var} <= {high}: raise Unsure",
+            ]
         if origin is Literal:
             values: tuple[Any, ...] = get_args(tp)
             allowed = self.constant(frozenset((v.__class__, v) for v in values))
@@ -213,12 +223,11 @@ class _Compiler:
         if origin is list:
             (item_tp,) = get_args(tp) or (Any,)
             low, high = _literal(rule.get("min_items")), _literal(rule.get("max_items"))
-            test = f"{var}.__class__ is not list"
+            lines = [f"if {var}.__class__ is not list: raise Unsure"]
             if low is not None:
-                test += f" or len({var}) < {low}"
+                lines.append(f"if len({var}) < {low}: raise Unsure")
             if high is not None:
-                test += f" or len({var}) > {high}"
-            lines = [f"if {test}: raise Unsure"]
+                lines.append(f"if len({var}) > {high}: raise Unsure")
             item = f"y{depth}"
             body = self.field(item_tp, rule.get("items") or {}, closed, item, depth + 1)
             if body:
@@ -274,6 +283,11 @@ class _Compiler:
 
 
 _LEAVES = (Blob, Bytes, CidLink)
+_RAISE = " raise Unsure"
+_CLASS_TEST = re.compile(r"if x\.__class__ is not \w+: raise Unsure")
+"""An optional field's first line when it is an exact-class test: a value present (the
+common case in answers) then pays no UNSET test, an absent one fails the class test first."""
+_UNLESS_UNSET = "        if x is not UNSET: raise Unsure"
 
 
 class _NotCode(Exception):
@@ -286,6 +300,10 @@ def _literal(value: object) -> int | None:
     if value is None or type(value) is int:
         return value
     raise _NotCode
+
+
+def _str_literal(tp: Any) -> bool:
+    return get_origin(tp) is Literal and all(type(value) is str for value in get_args(tp))
 
 
 def _unsure(value: object, found: Adds) -> None:

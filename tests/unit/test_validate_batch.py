@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atlex._validate_sure import FAST_PATTERNS, all_valid
+from atlex._validate_sure import FAST_FORMATS, FAST_PATTERNS, all_valid
 from atlex.syntax import FORMATS
 
 VALID = {
@@ -48,7 +48,9 @@ def test_one_invalid_value_among_valid_ones_is_found(fmt: str) -> None:
 
 def _values(fmt: str) -> st.SearchStrategy[list[str]]:
     drawn = st.from_regex(FAST_PATTERNS[fmt], fullmatch=True)
-    known = st.sampled_from([*VALID[fmt], "", "\n", "a\nb", "2024-01-01T00:00:00", "x y"])
+    odd = ["", "\n", "a\nb", "2024-01-01T00:00:00", "x y", "https://a.com/a b", "https://a.com/<"]
+    odd += ["https://a.com/\x7f", "https://a.com/é", "https://a.com/a\tb", "https://a.com/\u3000"]
+    known = st.sampled_from([*VALID[fmt], *odd])
     one = st.one_of(drawn, known, st.lists(drawn, min_size=2, max_size=3).map("\n".join))
     return st.lists(one, max_size=6)
 
@@ -61,3 +63,20 @@ def test_all_valid_agrees_with_the_exact_check_of_each_value(fmt: str) -> None:
         assert all_valid(fmt, set(values)) == all(FORMATS[fmt](v) for v in values), values
 
     agrees()
+
+
+LONG_HANDLE = ("a" * 63 + ".") * 4 + "com"  # labels fine, 259 characters: too long
+
+
+@pytest.mark.parametrize(
+    ("fmt", "value"),
+    [
+        ("handle", LONG_HANDLE),
+        ("at-identifier", LONG_HANDLE),
+        ("at-uri", f"at://{LONG_HANDLE}/app.bsky.feed.post/3k2akjqd4dg2d"),
+    ],
+)
+def test_a_handle_longer_than_253_characters_is_not_proved_valid(fmt: str, value: str) -> None:
+    assert not FORMATS[fmt](value)
+    assert not FAST_FORMATS[fmt](value)
+    assert not all_valid(fmt, [value, *VALID[fmt]])
