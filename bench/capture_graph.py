@@ -56,6 +56,7 @@ def capture_follows(
     """Seed the viewer's follows up to ``follows`` accounts; the exact ``getFollows`` bytes."""
     rng = random.Random(SEED)
     expect_named = len(followed)  # the timeline's authors have a display name
+    expect_back = 0
     for number in range(follows - len(followed)):
         account = network.create_account(f"followee{number}")
         kind = number % 3
@@ -91,6 +92,7 @@ def capture_follows(
             {"$type": "app.bsky.graph.follow", "subject": account.did, "createdAt": xrpc.now()},
         )
         if number % 4 == 0:
+            expect_back += 1
             account.create_record(
                 "app.bsky.graph.follow",
                 {"$type": "app.bsky.graph.follow", "subject": viewer.did, "createdAt": xrpc.now()},
@@ -105,7 +107,8 @@ def capture_follows(
     def settled(answer: httpx.Response) -> bool:
         found = answer.json().get("follows", [])
         named = sum(1 for profile in found if profile.get("displayName"))
-        return len(found) >= follows and named >= expect_named
+        back = sum(1 for profile in found if profile.get("viewer", {}).get("followedBy"))
+        return len(found) >= follows and named >= expect_named and back >= expect_back
 
     response = xrpc.poll(fetch, settled, timeout=90, what="the viewer's follows", interval=0.5)
     log(f"capture: follows page of {follows} profiles, {len(response.content):,} bytes")

@@ -88,7 +88,8 @@ def _ratio(top: Samples, bottom: Samples) -> str:
         return f"{ratio:.1f}" if ratio >= 10 else f"{ratio:.2f}"
 
     middle = f"{fmt(each[len(each) // 4])}-{fmt(each[(3 * len(each)) // 4])}"
-    rounds = f"{len(each)} rounds" + (f" {middle}" if len(each) >= 4 else "")
+    rounds = f"{len(each)} round{'s' if len(each) != 1 else ''}"
+    rounds += f" {middle}" if len(each) >= 4 else ""
     return f"{fmt(paired_ratio(top, bottom))}x ({rounds})"
 
 

@@ -3,8 +3,10 @@
 
 Each class's checks are compiled once into straight-line source: per field an attribute read,
 an exact-class test and the lexicon constraints the field carries, inlined (bounds are
-constants; formats go through a regex that accepts only valid values, the exact check runs
-only when it does not match). No JSON paths are built and nothing is looked up per field.
+constants; format strings are only collected, one set per format, and checked together once
+the walk is done: a page repeats its authors, and one regex match over all the distinct values
+of a format costs much less than one match each, see :func:`atlex._validate_sure.all_valid`).
+No JSON paths are built and nothing is looked up per field.
 
 The pass is *sufficient*, never lenient: anything it does not prove (a lenient datetime, a
 subclass, an unknown union member kept as a dict, a value of the wrong type, a violated
@@ -16,6 +18,7 @@ sufficient tests it calls (format patterns, ``unknown`` values) are in :mod:`atl
 from __future__ import annotations
 
 import keyword
+import re
 import threading
 import types
 from collections.abc import Callable
@@ -25,7 +28,7 @@ import msgspec
 from msgspec import UNSET, Raw, UnsetType
 
 from atlex._datatypes import CLOSED, RULES, Blob, Bytes, CidLink, LazyField
-from atlex._validate_sure import FAST_FORMATS, object_ok, unknown_ok
+from atlex._validate_sure import all_valid, object_ok, unknown_ok
 from atlex.datamodel import grapheme_len, utf8_len
 from atlex.syntax import FORMATS
 
@@ -34,6 +37,9 @@ __all__ = ["Unsure", "fast_check", "prove"]
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 Fast = Callable[[Any], None]
+Adds = tuple[Callable[[str], None], ...]
+"""Per format (in :data:`_FORMAT_NAMES` order), where a walk puts the strings to check."""
+Walk = Callable[[Any, Adds], None]
 
 
 class Unsure(Exception):
@@ -46,37 +52,50 @@ ExactField = Callable[[Any, dict[str, Any], bool, bool], Callable[[Any, str, boo
 
 def prove(value: Any, exact_field: ExactField) -> None:
     """Return when ``value`` (a generated object) is certainly valid, else raise."""
-    for proved in _PROVED.values():
-        proved.clear()
     fast_check(cast("type[Any]", type(value)), exact_field)(value)
 
 
-_PROVED: dict[str, set[str]] = {}
-"""Per format, the strings this call has proved valid (a page repeats its authors' DIDs,
-handles and avatars). Emptied at the start of every call, so that a figure measured by
-validating one page again and again is not a cache's; sharing it between threads is harmless
-(it only ever holds valid values)."""
-
-
 def fast_check(cls: type[Any], exact_field: ExactField) -> Fast:
-    """The fast pass for ``cls`` (compiled with every class it reaches, once); kinds it does
-    not specialise call the exact check ``exact_field`` compiles."""
-    check = _compiled.get(cls)
-    if check is None:
-        with _compiling:  # one compiler at a time: it names functions by the namespace size
-            if cls not in _compiled:
-                try:
-                    _Compiler(exact_field).compile(cls)
-                except Exception:  # a bug here may only cost speed
-                    _compiled[cls] = _unsure
-            check = _compiled[cls]
-    return check
+    """The fast pass for ``cls``: its walk (compiled with every class it reaches, once; kinds
+    it does not specialise call the exact check ``exact_field`` compiles), then the format
+    strings the walk collected."""
+    proof = _proofs.get(cls)
+    if proof is None:
+        walk = _compiled.get(cls)
+        if walk is None:
+            with _compiling:  # one compiler at a time: it names functions by the namespace size
+                if cls not in _compiled:
+                    try:
+                        _Compiler(exact_field).compile(cls)
+                    except Exception:  # a bug here may only cost speed
+                        _compiled[cls] = _unsure
+                walk = _compiled[cls]
+        proof = _proofs[cls] = _proof(walk)
+    return proof
+
+
+def _proof(walk: Walk) -> Fast:
+    def proof(value: Any) -> None:
+        # Fresh sets every call: no state is shared between calls or threads, and a figure
+        # measured by validating one page again and again is not a cache's.
+        found = [set[str]() for _ in _FORMAT_NAMES]
+        walk(value, tuple(values.add for values in found))
+        for fmt, values in zip(_FORMAT_NAMES, found, strict=True):
+            if values and not all_valid(fmt, values):
+                raise Unsure
+
+    return proof
+
+
+_FORMAT_NAMES = tuple(FORMATS)
+_FORMAT_INDEX = {fmt: index for index, fmt in enumerate(_FORMAT_NAMES)}
+_proofs: dict[type[Any], Fast] = {}
 
 
 _compiling = threading.Lock()
 
 
-_compiled: dict[type[Any], Fast] = {}
+_compiled: dict[type[Any], Walk] = {}
 _namespace: dict[str, Any] = {"UNSET": UNSET, "Unsure": Unsure, "str": str, "int": int}
 
 
@@ -127,7 +146,7 @@ class _Compiler:
 
     def source_of(self, cls: type[Any]) -> str:
         rules = RULES.get(cls, {})
-        lines = [f"def {self.names[cls]}(v):"]
+        lines = [f"def {self.names[cls]}(v, s):"]
         for info in msgspec.structs.fields(cls):
             if info.name.startswith("_lex"):
                 continue
@@ -148,6 +167,10 @@ class _Compiler:
                 if not body or "x.__class__" not in body[0]:  # (an exact-class test rejects it)
                     lines.append("    if x is UNSET: raise Unsure")
                 lines += ["    " + line for line in body]
+            elif body and _CLASS_TEST.fullmatch(body[0]):  # the class test first, then UNSET
+                lines += [f"    x = {read}", f"    {body[0][: -len(_RAISE)]}", _UNLESS_UNSET]
+                if body[1:]:
+                    lines += ["    else:"] + ["        " + line for line in body[1:]]
             elif body:
                 lines += [f"    x = {read}", "    if x is not UNSET:"]
                 lines += ["        " + line for line in body]
@@ -162,13 +185,15 @@ class _Compiler:
         if any(m is Any for m in members):
             return []
         structs = [m for m in members if isinstance(m, type) and issubclass(m, msgspec.Struct)]
+        if str in members and all(m is str or _str_literal(m) for m in members):
+            members = [str]  # known values of an open string: any string the rule allows
         if len(members) == 1:
             lines = self.member(members[0], rule, closed, var, depth)
         elif len(structs) == len(members) and not any(m in _LEAVES for m in structs):
             # a union of generated classes: dispatch on the exact class (a dict kept as an
             # unknown member, or a subclass, is not found: unsure)
             dispatch = self.constant(_Dispatch({m: self.function_of(m) for m in structs}))
-            lines = [f"{dispatch}[{var}.__class__]({var})"]
+            lines = [f"{dispatch}[{var}.__class__]({var}, s)"]
         else:
             lines = self.slow(tp, rule, closed, var)
         if type(None) in args and lines:
@@ -187,7 +212,10 @@ class _Compiler:
             minimum, maximum = _literal(rule.get("minimum")), _literal(rule.get("maximum"))
             low = _INT64_MIN if minimum is None else max(_INT64_MIN, minimum)
             high = _INT64_MAX if maximum is None else min(_INT64_MAX, maximum)
-            return [f"if {var}.__class__ is not int or not {low} <= {var} <= {high}: raise Unsure"]
+            return [
+                f"if {var}.__class__ is not int: raise Unsure",
+                f"if not {low} <= {var} <= {high}: raise Unsure",
+            ]
         if origin is Literal:
             values: tuple[Any, ...] = get_args(tp)
             allowed = self.constant(frozenset((v.__class__, v) for v in values))
@@ -195,12 +223,11 @@ class _Compiler:
         if origin is list:
             (item_tp,) = get_args(tp) or (Any,)
             low, high = _literal(rule.get("min_items")), _literal(rule.get("max_items"))
-            test = f"{var}.__class__ is not list"
+            lines = [f"if {var}.__class__ is not list: raise Unsure"]
             if low is not None:
-                test += f" or len({var}) < {low}"
+                lines.append(f"if len({var}) < {low}: raise Unsure")
             if high is not None:
-                test += f" or len({var}) > {high}"
-            lines = [f"if {test}: raise Unsure"]
+                lines.append(f"if len({var}) > {high}: raise Unsure")
             item = f"y{depth}"
             body = self.field(item_tp, rule.get("items") or {}, closed, item, depth + 1)
             if body:
@@ -219,7 +246,7 @@ class _Compiler:
             cls = self.constant(tp)
             return [
                 f"if {var}.__class__ is not {cls}: raise Unsure",
-                f"{self.function_of(tp)}({var})",
+                f"{self.function_of(tp)}({var}, s)",
             ]
         return self.slow(tp, rule, closed, var)
 
@@ -243,14 +270,7 @@ class _Compiler:
         if fmt is not None:
             if fmt not in FORMATS:
                 raise _NotCode
-            fast = self.constant(FAST_FORMATS.get(fmt, _never))
-            exact = self.constant(FORMATS[fmt])
-            proved = self.constant(_PROVED.setdefault(fmt, set()))
-            lines += [
-                f"if {var} not in {proved}:",
-                f"    if not {fast}({var}) and not {exact}({var}): raise Unsure",
-                f"    {proved}.add({var})",
-            ]
+            lines.append(f"s[{_FORMAT_INDEX[fmt]}]({var})")  # (an int from our own table)
         return lines
 
     def slow(self, tp: Any, rule: dict[str, Any], closed: bool, var: str) -> list[str]:
@@ -263,6 +283,11 @@ class _Compiler:
 
 
 _LEAVES = (Blob, Bytes, CidLink)
+_RAISE = " raise Unsure"
+_CLASS_TEST = re.compile(r"if x\.__class__ is not \w+: raise Unsure")
+"""An optional field's first line when it is an exact-class test: a value present (the
+common case in answers) then pays no UNSET test, an absent one fails the class test first."""
+_UNLESS_UNSET = "        if x is not UNSET: raise Unsure"
 
 
 class _NotCode(Exception):
@@ -277,15 +302,15 @@ def _literal(value: object) -> int | None:
     raise _NotCode
 
 
-def _never(value: str) -> bool:
-    return False
+def _str_literal(tp: Any) -> bool:
+    return get_origin(tp) is Literal and all(type(value) is str for value in get_args(tp))
 
 
-def _unsure(value: object) -> None:
+def _unsure(value: object, found: Adds) -> None:
     raise Unsure
 
 
-class _Dispatch(dict[type[Any], Fast]):
+class _Dispatch(dict[type[Any], Walk]):
     """Union dispatch by exact class. Filled on first use (the member functions may be
     compiled in the same batch); a class it does not know is not proved valid."""
 
@@ -293,9 +318,9 @@ class _Dispatch(dict[type[Any], Fast]):
         super().__init__()
         self._names = names
 
-    def __missing__(self, kind: type[Any]) -> Fast:
+    def __missing__(self, kind: type[Any]) -> Walk:
         name = self._names.get(kind)
-        function: Fast | None = _namespace.get(name) if name is not None else None
+        function: Walk | None = _namespace.get(name) if name is not None else None
         if function is None:
             raise Unsure
         self[kind] = function

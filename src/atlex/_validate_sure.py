@@ -7,15 +7,24 @@ data-model JSON; JSON kept unread, see :func:`unread_problem`). Each may say "no
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import msgspec
 from msgspec import UNSET, Raw, UnsetType
 
 from atlex.datamodel import check_data_model
+from atlex.syntax import FORMATS
 
-__all__ = ["FAST_FORMATS", "FAST_PATTERNS", "object_ok", "unknown_ok", "unread_problem"]
+__all__ = [
+    "FAST_FORMATS",
+    "FAST_PATTERNS",
+    "all_valid",
+    "object_ok",
+    "unknown_ok",
+    "unread_problem",
+]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -26,20 +35,29 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _CID = r"baf[ky]rei[a-h][a-z2-7]{50}[aeimquy4]"  # CIDv1 raw/dag-cbor sha2-256, base32
 _DID = r"did:plc:[a-z2-7]{24}"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HANDLE = rf"(?:{_LABEL}\.){{1,8}}[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?"
-_NSID = r"[a-z]{2,20}(?:\.[a-z]{2,20}){1,4}\.[a-zA-Z]{1,40}"
+_HANDLE_END = r"(?![a-z0-9.-])"
+_HANDLE = (  # at most 253 characters (the lookahead); labels without hyphens tried first
+    rf"(?=[a-z0-9.-]{{1,253}}{_HANDLE_END})(?:(?:[a-z0-9]{{1,63}}\.){{1,8}}[a-z][a-z0-9]{{0,62}}"
+    rf"{_HANDLE_END}|(?:{_LABEL}\.){{1,8}}[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?)"
+)
+_NSID = r"(?:[a-z]{2,20}\.){2,5}[a-zA-Z]{1,40}"  # (each segment then its dot: no backtracking)
+_NSID4 = r"[a-z]{2,20}\.[a-z]{2,20}\.[a-z]{2,20}\.[a-zA-Z]{1,40}"  # app.bsky.feed.post
+_RKEY = r"[a-zA-Z0-9_~:-]{1,512}"
+_AT_URI = (  # the commonest shape first: a did:plc, a four-part collection, a key
+    rf"at://{_DID}/{_NSID4}/{_RKEY}|at://(?:{_DID}|{_HANDLE})(?:/{_NSID}(?:/{_RKEY})?)?"
+)
 FAST_PATTERNS: dict[str, str] = {
     "cid": _CID,
     "did": _DID,
     "handle": _HANDLE,
     "at-identifier": rf"{_DID}|{_HANDLE}",
     "nsid": _NSID,
-    "at-uri": rf"at://(?:{_DID}|{_HANDLE})(?:/{_NSID}(?:/[a-zA-Z0-9_~:-]{{1,512}})?)?",
+    "at-uri": _AT_URI,
     "datetime": (
         r"[0-9]{4}-(?:0[1-9]|1[012])-(?:0[1-9]|1[0-9]|2[0-8])"
         r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,30})?(?:Z|\+00:00)"
     ),
-    "uri": r"https?://[a-zA-Z0-9.-]{1,253}(?:[/?#][!#-;=?-~]{0,4000})?",
+    "uri": rf"https?://[a-zA-Z0-9.-]{{1,253}}(?:[/?#][!#-;=?-~]{{0,4000}})?|{_AT_URI}",
     "tid": r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}",
     "language": r"[a-z]{2,3}(?:-[A-Z]{2})?",
     "record-key": r"[a-zA-Z0-9_~:-]{1,512}",
@@ -48,6 +66,50 @@ FAST_FORMATS: dict[str, Callable[[str], object]] = {
     name: re.compile(pattern).fullmatch for name, pattern in FAST_PATTERNS.items()
 }
 """Format name -> a test that is truthy only for valid values."""
+
+_VALUE_CHARS = bytes(c for c in range(0x21, 0x7F) if chr(c) not in '"<>')
+"""Every character a fast pattern accepts (printable ASCII but space, ``"``, ``<``, ``>``)."""
+_BATCH_PATTERNS = {  # (the long URI tails as "anything but the separator": the characters
+    **FAST_PATTERNS,  # are checked apart, all values at once, which is 3-4x faster)
+    "uri": rf"https?://[a-zA-Z0-9.-]{{1,253}}(?:[/?#][^\n]{{0,4000}})?|{_AT_URI}",
+}
+_CHARS_APART = frozenset(("uri",))
+# An atomic group keeps sre from saving a way back into each value it matched (2x faster);
+# it may only make the batch fail where it could have matched: the values, one by one, then.
+_ATOMIC = "(?>{})" if sys.version_info >= (3, 11) else "(?:{})"
+_BATCHES: dict[str, Callable[[str], object]] = {
+    name: re.compile("{0}(?:\n{0})*".format(_ATOMIC.format(pattern))).fullmatch
+    for name, pattern in _BATCH_PATTERNS.items()
+}
+
+
+def all_valid(fmt: str, values: Collection[str]) -> bool:
+    """True only when every one of ``values`` (exact ``str``) is a valid ``fmt`` string.
+
+    One match of the fast pattern over them all, joined by newlines, instead of one match
+    each (sre's set-up costs about as much as matching a DID). Sound because no fast pattern
+    accepts a newline (each is made of explicit character classes; the exact checks, which
+    the tests hold the patterns to, reject newlines too) and no value holds one (counted;
+    for ``uri``, whose batch pattern leaves the characters to this step, deleting those fast
+    patterns accept must leave exactly the separators), so the match can only split the
+    joined text where the values meet. When the batch fails, each value on
+    its own, the exact check deciding what the fast pattern misses."""
+    if len(values) > 1 and fmt in _BATCHES:
+        joined = "\n".join(values)
+        separators = len(values) - 1
+        if (
+            joined.isascii()
+            and (
+                joined.encode().translate(None, _VALUE_CHARS) == b"\n" * separators
+                if fmt in _CHARS_APART
+                else joined.count("\n") == separators
+            )
+            and _BATCHES[fmt](joined)
+        ):
+            return True
+    exact = FORMATS[fmt]
+    fast = FAST_FORMATS.get(fmt, exact)
+    return all(fast(value) or exact(value) for value in values)
 
 
 def _map_ok(d: dict[Any, Any]) -> bool:

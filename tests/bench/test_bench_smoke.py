@@ -310,6 +310,26 @@ def test_every_captured_page_gets_decode_read_and_validate_rows_goals_judged_on_
     assert [str(g) for g in checked_row.goals] == ["❌ ≤ 3x the decode: 4.00x (4 rounds 4.00-5.00)"]
 
 
+def test_the_bench_keeps_captured_pages_and_captures_only_when_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    captures: list[str] = []
+
+    def fake_capture(**_: object) -> dict[str, bytes]:
+        captures.append("captured")
+        return {name: f'{{"page": "{name}"}}'.encode() for name in capture.PAGES}
+
+    monkeypatch.setattr(capture, "CAPTURED", tmp_path / f"captured-v{capture.CAPTURE_VERSION}")
+    monkeypatch.setattr(capture, "capture", fake_capture)
+    first = capture.ensure(log=lambda _line: None)
+    assert captures == ["captured"] and set(first) == set(capture.PAGES)
+    assert capture.ensure(log=lambda _line: None) == first  # kept: not captured again
+    assert captures == ["captured"]
+    capture.ensure(recapture=True, log=lambda _line: None)
+    assert captures == ["captured", "captured"]
+    assert not (tmp_path / f"captured-v{capture.CAPTURE_VERSION}.partial").exists()
+
+
 def test_quick_run_prints_the_table() -> None:
     """The whole driver with tiny counts and without the peers (they live in the bench venv)."""
     done = subprocess.run(

@@ -17,6 +17,7 @@ from atlex.streams import FrameError, RepoCommit, StreamConnectionError, StreamO
 from atlex.streams._api import _repos_core
 from atlex.streams._commit import _UNREAD
 from atlex.streams._core import websocket_url
+from atlex.streams._records import RecordTypes
 
 POST = {"$type": "app.bsky.feed.post", "text": "hello", "createdAt": "2026-01-01T00:00:00Z"}
 LIKE = {
@@ -75,6 +76,7 @@ def test_records_are_decoded_only_when_read() -> None:
     assert message._slice._data is None  # the CAR slice is not even taken from the frame yet
     assert isinstance(op.record, post.Record)
     assert message._slice._car is None  # found by searching for its CID: the CAR is not split
+    assert message._slice._data is None  # ... in the frame itself: no copy of the slice either
     assert message.car_bytes == base64.b64decode(message.blocks.b64 + "==")
 
 
@@ -143,11 +145,37 @@ def test_declared_error_frames_raise_the_declared_classes() -> None:
         (dagcbor.encode({"op": 1}) + dagcbor.encode({}), "without a string 't'"),
         (frame("#commit", {"seq": 1}), "does not match the lexicon"),
         (frame("#identity", {"seq": 1}) + b"\x00", "not DAG-CBOR"),
+        (frame("#commit", {}) + b"\x00", "not DAG-CBOR"),
+        (dagcbor.encode({"op": 1, "t": "#commit"}) + dagcbor.encode([1]), "must be maps"),
+        (dagcbor.encode({"op": 1, "t": "#commit"}) + b"\xa1", "not DAG-CBOR"),
+        (b"\xa2at", "not DAG-CBOR"),
     ],
 )
 def test_malformed_frames_raise_frame_error(data: object, message: str) -> None:
     with pytest.raises(FrameError, match=message):
         _core().feed(data)  # type: ignore[arg-type]
+
+
+def test_headers_recognised_by_their_bytes_mean_what_decoding_them_means() -> None:
+    # the known header bytes are a shortcut: a header spelled otherwise (another key, a long
+    # type name) is decoded and gives the same message
+    body = {"seq": 3, "did": DID, "time": "2026-01-01T00:00:00Z"}
+    spelled_out = dagcbor.encode({"op": 1, "t": "#identity", "x": 0}) + dagcbor.encode(body)
+    for data in (frame("#identity", body), spelled_out):
+        message = _core().feed(data)
+        assert isinstance(message, subscribe_repos.Identity)
+        assert (message.seq, message.did) == (3, DID)
+    long_kind = "#" + "n" * 30
+    assert _core().feed(frame(long_kind, {"seq": 4}))["$type"].endswith(long_kind)
+
+
+def test_record_types_map_collections_to_classes_once() -> None:
+    types = RecordTypes(extra={"com.example.thing": post.Record})
+    assert types["app.bsky.feed.like"] is like.Record
+    assert types["com.example.thing"] is post.Record  # an explicit mapping wins
+    assert types["com.example.nothing"] is None
+    assert types.get("com.example.other") is None  # no lookup through get: not cached
+    assert "com.example.nothing" in types and "com.example.other" not in types
 
 
 @pytest.mark.parametrize(

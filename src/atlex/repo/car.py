@@ -108,7 +108,8 @@ _SHA256_CID_SIZE = 36  # CIDv1 (one-byte codec), sha2-256, 32-byte digest
 
 
 def find_block(data: bytes, cid: bytes) -> bytes | None:
-    """The block of ``cid`` in the CAR ``data``, found by searching for the CID rather than
+    """The block of ``cid`` in the CAR ``data`` (or in bytes that hold a CAR's sections, such as
+    the event-stream frame that carries it), found by searching for the CID rather than
     splitting the CAR (a firehose consumer reads one or two blocks of a commit's slice).
 
     Sound because the block is checked against its CID: bytes that hash to a CID are that

@@ -14,7 +14,6 @@ CIDs of blocks: :func:`cid_for` (CIDv1, dag-cbor, sha2-256), as text by :func:`c
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 from types import ModuleType
@@ -28,6 +27,7 @@ __all__ = [
     "cid_for",
     "cid_text",
     "decode",
+    "decode_from",
     "decode_prefix",
     "decode_raw",
     "encode",
@@ -91,6 +91,18 @@ def decode(data: bytes | memoryview) -> Any:
     return value
 
 
+def decode_from(data: bytes, start: int) -> Any:
+    """The one DAG-CBOR value (JSON form) that fills ``data[start:]`` (an event-stream frame's
+    body, after its header)."""
+    try:
+        value, used = (_native or _lib()).decode_dag_cbor(memoryview(data)[start:], _raw_cid, True)
+    except (ValueError, TypeError, EOFError, RecursionError) as exc:
+        raise DagCborError(f"invalid DAG-CBOR: {exc}") from exc
+    if used != len(data) - start:
+        raise DagCborError(f"invalid DAG-CBOR: {len(data) - start - used} bytes after the value")
+    return value
+
+
 def decode_raw(data: bytes | memoryview) -> Any:
     """One DAG-CBOR value in the raw form (links as :class:`RawCid`, byte strings as bytes)."""
     return _whole(data, False)
@@ -150,14 +162,14 @@ def cid_bytes(text: str) -> bytes:
 
     Decoded through ``int(..., 32)`` over a byte translation (the stdlib base32 decoder is pure
     Python and this is on the firehose's hot path: ~0.8 us a CID instead of ~14)."""
-    value = -1
-    if text[:1] == "b":
-        with contextlib.suppress(UnicodeEncodeError, ValueError):  # not ASCII / not base32
-            value = int(text.encode("ascii").translate(_B32_AS_INT_DIGITS)[1:], 32)
-    size, spare = divmod((len(text) - 1) * 5, 8)
-    if value < 0 or value & ((1 << spare) - 1):
+    try:  # the leading "b" reads as the digit 1: one bit group above the CID's bits
+        value = int(text.encode("ascii").translate(_B32_AS_INT_DIGITS), 32)
+    except (UnicodeEncodeError, ValueError):  # not ASCII / not base32
+        value = 0
+    size, spare = divmod(max(len(text) - 1, 0) * 5, 8)
+    if not size or value >> (size * 8 + spare) != 1 or value & ((1 << spare) - 1):
         raise DagCborError(f"expected a canonical base32 CIDv1 (b...), got {text[:60]!r}")
-    return (value >> spare).to_bytes(size, "big")
+    return (value >> spare).to_bytes(size + 1, "big")[1:]
 
 
 def find_bytes_value(data: bytes, start: int, key: str, size: int) -> bytes | None:

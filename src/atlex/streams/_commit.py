@@ -12,8 +12,9 @@ slice (:attr:`RepoCommit.car`), and records are then looked up there.
 from __future__ import annotations
 
 import base64
-from functools import cached_property
 from typing import Any, Literal
+
+import msgspec
 
 from atlex._model import CidLink
 from atlex._tolerant import SchemaMismatchError, convert_tolerant
@@ -43,15 +44,14 @@ class _Slice:
 
     @property
     def data(self) -> bytes:
-        if self._data is None:
+        data = self._data
+        if data is None:
             raw, frame = self._b64, self._frame
-            size = len(raw) * 6 // 8  # unpadded base64: 4 characters per 3 bytes
-            found = None
             if frame is not None:  # as they are in the frame: no base64 round trip
-                found = dagcbor.find_bytes_value(frame, self._at, "blocks", size)
-                self._frame = None
-            self._data = found or base64.b64decode(raw + "=" * (-len(raw) % 4))
-        return self._data
+                data = dagcbor.find_bytes_value(frame, self._at, "blocks", len(raw) * 6 // 8)
+                self._frame = None  # unpadded base64: 4 characters per 3 bytes ^
+            data = self._data = data or base64.b64decode(raw + "=" * (-len(raw) % 4))
+        return data
 
     @property
     def car(self) -> Car:
@@ -62,7 +62,10 @@ class _Slice:
     def block(self, cid: bytes) -> bytes | None:
         car = self._car
         if car is None:
-            found = find_block(self.data, cid)
+            # The frame itself is searched while the slice has not been taken out of it: it
+            # holds the slice's sections verbatim, and a block is only returned if it hashes
+            # to `cid`, wherever it was found (the body's links to it are skipped at once).
+            found = find_block(self._frame or self._data or self.data, cid)
             if found is not None:
                 return found
             car = self.car  # not found by the search: split (raises CarError if malformed)
@@ -102,12 +105,17 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
         """The block of ``cid`` in the CAR slice, or None when the slice does not carry it."""
         return self._slice.block(cid)
 
-    @cached_property
+    @property
     def operations(self) -> list[CommitOp]:
         """The commit's ops in order, each able to decode its record."""
-        types: RecordTypes = self.__dict__.get("_record_types", DEFAULT_RECORD_TYPES)
-        blocks, repo = self._slice, self.repo
-        return [CommitOp(blocks, repo, op, types) for op in self.ops]
+        cached = vars(self)
+        found: list[CommitOp] | None = cached.get("_operations")
+        if found is None:
+            types: RecordTypes = cached.get("_record_types", DEFAULT_RECORD_TYPES)
+            blocks: _Slice = cached.get("_car_slice") or self._slice
+            repo = self.repo
+            found = cached["_operations"] = [CommitOp(blocks, repo, op, types) for op in self.ops]
+        return found
 
     def ops_in(self, *collections: str) -> list[CommitOp]:
         """The ops on records of these collections (cheap: no record is decoded)."""
@@ -160,29 +168,33 @@ class CommitOp:
     def value(self) -> dict[str, Any] | None:
         """The record in the JSON form (links as ``{"$link"}``, bytes as ``{"$bytes"}``); None
         for a delete or when the commit does not carry the record's block."""
-        if self._value is _UNREAD:
-            block = None
-            if self.cid is not None:
-                block = self._blocks.block(dagcbor.cid_bytes(self.cid))
-            self._value = None if block is None else dagcbor.decode(block)
-        return self._value
+        value = self._value
+        if value is _UNREAD:
+            cid = self.cid
+            block = None if cid is None else self._blocks.block(dagcbor.cid_bytes(cid))
+            value = self._value = None if block is None else dagcbor.decode(block)
+        return value
 
     @property
     def record(self) -> Any:
         """The record typed by its collection (``app.bsky.feed.post`` -> ``post.Record``) when
         the lexicon is known and the record fits it; otherwise the JSON-form value (a dict).
         None for a delete or when the commit does not carry the record's block."""
-        if self._record is _UNREAD:
-            value = self.value
-            record_type = self._types.get(self.collection) if value is not None else None
-            if record_type is None:
-                self._record = value
-            else:
-                try:
-                    self._record = convert_tolerant(value, record_type)
-                except SchemaMismatchError:
-                    self._record = value  # kept as data, like an unknown union member
-        return self._record
+        record = self._record
+        if record is _UNREAD:
+            record = value = self.value
+            if value is not None:
+                record_type = self._types[self.path.partition("/")[0]]
+                if record_type is not None:
+                    try:
+                        record = msgspec.convert(value, record_type)
+                    except (msgspec.ValidationError, UnicodeEncodeError):
+                        try:  # the tolerant rules (open unions), else kept as data
+                            record = convert_tolerant(value, record_type)
+                        except SchemaMismatchError:
+                            record = value  # like an unknown union member
+            self._record = record
+        return record
 
     def __repr__(self) -> str:
         return f"CommitOp({self.action} {self.uri} cid={self.cid})"

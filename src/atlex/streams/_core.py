@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from atlex.errors import XrpcResponseError
@@ -111,8 +111,9 @@ class StreamCore:
     def feed(self, frame: bytes) -> Any:
         """The message in ``frame``; advances the cursor past it."""
         message: Any = self.decoder.decode(frame)
-        seq = _seq_of(message)
-        if seq is not None:
+        kind: object = message.__class__  # compared below: `message` is not narrowed
+        seq: object = message.get("seq") if kind is dict else getattr(message, "seq", None)
+        if type(seq) is int:  # not a bool
             self.cursor = seq
         return message
 
@@ -134,12 +135,3 @@ class StreamCore:
         ceiling = min(options.backoff_max, options.backoff_initial * 2**self.failures)
         self.failures += 1
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
-
-
-def _seq_of(message: object) -> int | None:
-    seq: object = (
-        cast("dict[str, object]", message).get("seq")
-        if isinstance(message, dict)
-        else getattr(message, "seq", None)
-    )
-    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None

@@ -14,6 +14,8 @@ import typing
 from collections.abc import Mapping
 from typing import Any, cast
 
+import msgspec
+
 from atlex._tolerant import SchemaMismatchError, convert_tolerant
 from atlex.errors import XrpcResponseError
 from atlex.repo import dagcbor
@@ -56,24 +58,54 @@ class MessageDecoder:
             for kind, cls in self.messages.items()
             if (hook := getattr(cls, "after_frame", None)) is not None
         }
+        self._headers: dict[bytes, tuple[str, type[Any]]] = {
+            dagcbor.encode({"t": kind, "op": 1}): (kind, cls)
+            for kind, cls in self.messages.items()
+            if 0 < len(kind.encode()) < 24
+        }
 
     def decode(self, frame: object) -> Any:
         """The typed message in ``frame``; raises the declared error of an error frame, or
         :class:`FrameError` for anything that is not a valid frame."""
         if not isinstance(frame, bytes):
             raise FrameError("expected a binary frame, got a text message", nsid=self.nsid)
+        # A message header is {"t": kind, "op": 1}, 8 + len(kind) bytes in the canonical
+        # encoding, frame[3] being the head of `kind` (0x60 + its length): known headers are
+        # recognised by their bytes instead of being decoded. Anything else takes the long way.
+        used = frame[3] - 0x58 if len(frame) > 3 else 0
+        known = self._headers.get(frame[:used])
+        if known is None:
+            return self._decode_slowly(frame)
+        kind, cls = known
         try:
-            header, used = dagcbor.decode_prefix(frame)
-            body = dagcbor.decode(memoryview(frame)[used:])
+            body = dagcbor.decode_from(frame, used)
         except dagcbor.DagCborError as exc:
             raise FrameError(f"frame is not DAG-CBOR header + body: {exc}", nsid=self.nsid) from exc
-        if not isinstance(header, dict) or not isinstance(body, dict):
+        if type(body) is dict:  # the usual case, in line (this runs for every event)
+            try:
+                message = msgspec.convert(body, cls)
+            except (msgspec.ValidationError, UnicodeEncodeError):
+                return self._typed(kind, cls, body, frame, used)
+            hook = self._hooks.get(kind)
+            if hook is not None:
+                hook(message, frame, used)
+            return message
+        return self._typed(kind, cls, body, frame, used)
+
+    def _decode_slowly(self, frame: bytes) -> Any:
+        try:
+            header, used = dagcbor.decode_prefix(frame)
+            body = dagcbor.decode_from(frame, used)
+        except dagcbor.DagCborError as exc:
+            raise FrameError(f"frame is not DAG-CBOR header + body: {exc}", nsid=self.nsid) from exc
+        if not isinstance(header, dict):
             raise FrameError("frame header and body must be maps", nsid=self.nsid)
         header = cast("dict[str, Any]", header)
-        body = cast("dict[str, Any]", body)
         op: object = header.get("op")
         if op == -1:
-            raise self._error(body)
+            if not isinstance(body, dict):
+                raise FrameError("frame header and body must be maps", nsid=self.nsid)
+            raise self._error(cast("dict[str, Any]", body))
         if op != 1:
             raise FrameError(f"unknown frame op {op!r}", nsid=self.nsid)
         kind: object = header.get("t")
@@ -81,14 +113,25 @@ class MessageDecoder:
             raise FrameError("message frame without a string 't'", nsid=self.nsid)
         cls = self.messages.get(kind)
         if cls is None:  # open union: a message type the local lexicon does not know
+            if not isinstance(body, dict):
+                raise FrameError("frame header and body must be maps", nsid=self.nsid)
+            body = cast("dict[str, Any]", body)
             body["$type"] = self.nsid + kind if kind.startswith("#") else kind
             return body
+        return self._typed(kind, cls, body, frame, used)
+
+    def _typed(self, kind: str, cls: type[Any], body: Any, frame: bytes, used: int) -> Any:
+        if type(body) is not dict:
+            raise FrameError("frame header and body must be maps", nsid=self.nsid)
         try:
-            message = convert_tolerant(body, cls)
-        except SchemaMismatchError as exc:
-            raise FrameError(
-                f"{kind} body does not match the lexicon: {exc}", nsid=self.nsid
-            ) from exc
+            message = msgspec.convert(body, cls)
+        except (msgspec.ValidationError, UnicodeEncodeError):
+            try:  # not the common shape: the tolerant rules (open unions), and a located error
+                message = convert_tolerant(body, cls)
+            except SchemaMismatchError as exc:
+                raise FrameError(
+                    f"{kind} body does not match the lexicon: {exc}", nsid=self.nsid
+                ) from exc
         hook = self._hooks.get(kind)
         if hook is not None:
             hook(message, frame, used)

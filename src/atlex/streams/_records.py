@@ -16,24 +16,20 @@ from atlex._lazy import module_path
 __all__ = ["RecordTypes"]
 
 
-class RecordTypes:
-    """Collection NSID -> record class, from generated packages (``atlex.lex`` by default) and
-    an explicit mapping that takes precedence."""
+class RecordTypes(dict[str, "type[Any] | None"]):
+    """Collection NSID -> record class (None: none known), from generated packages (``atlex.lex``
+    by default) and an explicit mapping that takes precedence. A dict filled on first lookup of
+    each collection (``types[collection]``), so that a known one costs a dict lookup."""
 
     def __init__(
         self, packages: tuple[str, ...] = ("atlex.lex",), extra: dict[str, type[Any]] | None = None
     ) -> None:
+        super().__init__(extra or {})
         self._packages = packages
-        self._cache: dict[str, type[Any] | None] = dict(extra or {})
 
-    def get(self, collection: str) -> type[Any] | None:
-        """The record class for ``collection``, or None when no generated lexicon defines it."""
-        try:
-            return self._cache[collection]
-        except KeyError:
-            found = self._find(collection)
-            self._cache[collection] = found
-            return found
+    def __missing__(self, collection: str) -> type[Any] | None:
+        found = self[collection] = self._find(collection)
+        return found
 
     def _find(self, collection: str) -> type[Any] | None:
         path = module_path(collection)
