@@ -117,6 +117,13 @@ def test_find_bytes_value_refuses_an_ambiguous_key() -> None:
     assert dagcbor.find_bytes_value(tricky, 0, "blocks", len(payload)) is None
 
 
+@pytest.mark.parametrize("size", [1, 2, 4, 5, 34, 36, 37, 68])
+def test_cid_bytes_reads_back_what_cid_text_writes(size: int) -> None:
+    # every length (the base32 text's spare bits differ with it), leading zero bytes included
+    for data in (bytes(size), b"\xff" * size, bytes(range(size)), b"\x01\x71" + b"\x00" * size):
+        assert dagcbor.cid_bytes(dagcbor.cid_text(data)) == data
+
+
 def test_cid_bytes_refuses_what_is_not_base32() -> None:
     cid = dagcbor.cid_for(b"\xa0")
     text = dagcbor.cid_text(cid)
