@@ -76,11 +76,11 @@ class _Node:
     """``keys[i]`` -> ``values[i]``; ``subs[i]`` holds the keys below ``keys[i]`` (and above
     ``keys[i-1]``), ``subs[-1]`` those above the last key. ``cid`` is set while unchanged.
 
-    A node read from a canonical block keeps it (``block``) with the links it held then
-    (``links``: values, then subtree CIDs) while its keys stay the same: when only links
-    change, the new block is the old one with those CIDs replaced (see :func:`_patched`)."""
+    A node read from a block keeps it (``block``, and ``raw``, the block decoded) while its
+    keys stay the same: when only links change, the new block may be the old one with those
+    CIDs replaced (see :func:`_patched`)."""
 
-    __slots__ = ("block", "cid", "height", "keys", "links", "subs", "values")
+    __slots__ = ("block", "cid", "height", "keys", "raw", "subs", "values")
 
     def __init__(
         self,
@@ -96,7 +96,7 @@ class _Node:
         self.subs = subs
         self.cid = cid
         self.block: bytes | None = None
-        self.links: tuple[bytes | None, ...] = ()
+        self.raw: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +310,7 @@ class Mst:
                 subs.append(self._store(sub))
             else:
                 subs.append(sub)
-        block = None if node.block is None else _patched(node.block, node.links, node.values + subs)
+        block = None if node.block is None else _patched(node, subs)
         if block is None:
             block = _encode_node(node.keys, node.values, subs)
         cid = dagcbor.cid_for(block)
@@ -421,59 +421,69 @@ def _decoder() -> Any:
     return _decode
 
 
+_LINKS = frozenset({dagcbor.RawCid})
+_LINKS_OR_NULL = frozenset({dagcbor.RawCid, type(None)})
+
+
 def _decode_node(block: bytes, cid: bytes) -> _Node:
     try:
         data, used = (_decode or _decoder())(block, dagcbor.RawCid, False)
         if used != len(block):
             raise ValueError(f"{len(block) - used} bytes after the node")
-        left = data["l"]
         entries = data["e"]
         keys: list[bytes] = []
-        values: list[bytes] = []
-        subs: list[Sub] = [_link(left)]
         previous = b""
-        link = dagcbor.RawCid
-        # canonical: cbrrr decodes only canonical DAG-CBOR, so the block is what _encode_node
-        # writes for this node unless it has other fields or a shorter prefix than it could
-        canonical = len(data) == 2
         for entry in entries:
-            shared, rest = entry["p"], entry["k"]
-            key = previous[:shared] + rest
+            key = previous[: entry["p"]] + entry["k"]
             if key <= previous:  # also refuses an empty first key
                 raise MstError(f"MST node {dagcbor.cid_text(cid)}: keys out of order")
-            if canonical and not (
-                len(entry) == 4
-                and type(shared) is int
-                and type(rest) is bytes
-                and (
-                    shared == len(previous)
-                    or (0 <= shared < len(previous) and rest[:1] != previous[shared : shared + 1])
-                )
-            ):
-                canonical = False
             keys.append(key)
-            value, right = entry["v"], entry["t"]
-            if type(value) is not link or not (right is None or type(right) is link):
-                raise TypeError("expected links in 'v' and 't'")
-            values.append(value)
-            subs.append(right)
             previous = key
+        values = [entry["v"] for entry in entries]
+        subs: list[Sub] = [data["l"], *[entry["t"] for entry in entries]]
+        # the link checks in C (set of types), not per entry in Python
+        if not (
+            _LINKS.issuperset(map(type, values)) and _LINKS_OR_NULL.issuperset(map(type, subs))
+        ):
+            raise TypeError("expected links in 'l', 'v' and 't'")
     except (ValueError, EOFError, RecursionError, KeyError, TypeError, IndexError) as exc:
         raise MstError(f"MST node {dagcbor.cid_text(cid)} is malformed: {exc}") from exc
     node = _Node(0, keys, values, subs, cid)
-    if canonical:
-        node.block = block
-        node.links = (*values, *subs)  # pyright: ignore[reportAttributeAccessIssue]
+    node.block = block
+    node.raw = data
     return node
 
 
-def _patched(block: bytes, was: tuple[bytes | None, ...], now: list[bytes | None]) -> bytes | None:
-    """``block`` with the links ``was`` changed to ``now`` in place, or None when that cannot
-    be done safely (a link added or removed, a CID of another length, a CID found more than
-    once in the block: the real link is always there, so a single occurrence is it)."""
-    if len(was) != len(now):
+def _canonical(data: dict[str, Any], keys: list[bytes]) -> bool:
+    """Whether a node's block is what :func:`_encode_node` writes for it. cbrrr decodes only
+    canonical DAG-CBOR, so it is unless the node has other fields or a key stored with a
+    shorter shared prefix than it has (``keys`` are the node's keys, from ``data``)."""
+    if len(data) != 2:
+        return False
+    previous = b""
+    for entry, key in zip(data["e"], keys, strict=True):
+        shared = entry["p"]
+        if len(entry) != 4 or type(shared) is not int or type(entry["k"]) is not bytes:
+            return False
+        if shared != len(previous) and not (
+            0 <= shared < len(previous) and key[shared] != previous[shared]
+        ):
+            return False
+        previous = key
+    return True
+
+
+def _patched(node: _Node, subs: list[bytes | None]) -> bytes | None:
+    """``node``'s block with its changed links replaced in place, or None when that cannot be
+    done safely: the block not canonical, a link added or removed, a CID of another length, a
+    CID found more than once in the block (the real link is always there, so a single
+    occurrence is it)."""
+    block, data = node.block, node.raw
+    if block is None or data is None or not _canonical(data, node.keys):
         return None
-    for old, new in zip(was, now, strict=True):
+    entries = data["e"]
+    was = [entry["v"] for entry in entries] + [data["l"]] + [entry["t"] for entry in entries]
+    for old, new in zip(was, node.values + subs, strict=True):
         if old == new:
             continue
         if old is None or new is None or len(old) != len(new):
@@ -483,14 +493,6 @@ def _patched(block: bytes, was: tuple[bytes | None, ...], now: list[bytes | None
             return None
         block = block[:at] + new + block[at + len(old) :]
     return block
-
-
-def _link(value: object) -> bytes | None:
-    if value is None:
-        return None
-    if isinstance(value, dagcbor.RawCid):
-        return bytes(value)
-    raise TypeError(f"expected a link, got {type(value).__name__}")
 
 
 # --- the sync 1.1 inductive proof ----------------------------------------------------------
@@ -503,8 +505,11 @@ def verify_commit_proof(
     gives ``prev_data``. Raises :class:`MissingBlockError` when the blocks do not carry the
     nodes the inversion needs, :class:`MstError` when the ops do not fit or the root differs."""
     tree = Mst(dict(blocks), data)
-    inverse = [Op(op.key, op.new, op.old) for op in ops]
-    tree.apply(inverse)
+    for op in ops:  # Mst.apply of the inverse ops, without a lookup before each edit
+        current = tree.delete(op.key) if op.old is None else tree.put(op.key, op.old)
+        if current != op.new:
+            action = Op(op.key, op.new, op.old).action
+            raise MstError(f"{action} of {op.key}: the tree holds a different value")
     root = tree.root()
     if root != prev_data:
         raise MstError(

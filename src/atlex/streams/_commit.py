@@ -2,11 +2,13 @@
 message plus the parsed CAR slice) and ``CommitOp`` (one op, its record decoded on first read).
 
 Lazy by design: a record is decoded and typed only when ``op.record`` is read, so a consumer
-that looks at one collection pays only for those records. Its block is found in the CAR slice
-by a search for its CID, checked by hash (:func:`atlex.repo.car.find_block`), without splitting
-the slice; the slice's bytes are taken from the frame, not from the base64 that the JSON-form
-decode of the body made of them (:meth:`RepoCommit.after_frame`). ``verify=True`` splits the
-slice (:attr:`RepoCommit.car`), and records are then looked up there.
+that looks at one collection pays only for those records. Its block is found by a search for
+its CID in the frame that carried the commit (which holds the CAR slice's sections verbatim),
+checked by hash (:func:`atlex.repo.car.find_block`), without splitting or even copying the
+slice. When the slice itself is wanted (:attr:`RepoCommit.car_bytes`), its bytes are taken from
+the frame too, not from the base64 that the JSON-form decode of the body made of them
+(:meth:`RepoCommit.after_frame`). ``verify=True`` splits the slice (:attr:`RepoCommit.car`),
+and records are then looked up there.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ class _Slice:
         if data is None:
             raw, frame = self._b64, self._frame
             if frame is not None:  # as they are in the frame: no base64 round trip
-                data = dagcbor.find_bytes_value(frame, self._at, "blocks", len(raw) * 6 // 8)
-                self._frame = None  # unpadded base64: 4 characters per 3 bytes ^
+                size = len(raw) * 6 // 8  # unpadded base64: 4 characters per 3 bytes
+                data = dagcbor.find_bytes_value(frame, self._at, "blocks", size)
+                self._frame = None
             data = self._data = data or base64.b64decode(raw + "=" * (-len(raw) % 4))
         return data
 
