@@ -36,15 +36,18 @@ _CID = r"baf[ky]rei[a-h][a-z2-7]{50}[aeimquy4]"  # CIDv1 raw/dag-cbor sha2-256, 
 _DID = r"did:plc:[a-z2-7]{24}"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HANDLE_END = r"(?![a-z0-9.-])"
-_HANDLE = (  # at most 253 characters (the lookahead); labels without hyphens tried first
-    rf"(?=[a-z0-9.-]{{1,253}}{_HANDLE_END})(?:(?:[a-z0-9]{{1,63}}\.){{1,8}}[a-z][a-z0-9]{{0,62}}"
-    rf"{_HANDLE_END}|(?:{_LABEL}\.){{1,8}}[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?)"
+_HANDLE_SHORT = (  # up to three labels without hyphens: at most 191 characters, no lookahead
+    rf"[a-z0-9]{{1,63}}+\.(?:[a-z0-9]{{1,63}}+\.)?+[a-z][a-z0-9]{{0,62}}+{_HANDLE_END}"
+)
+_HANDLE = (  # else at most 253 characters (the lookahead); possessive (`+`): no way back
+    rf"{_HANDLE_SHORT}|(?=[a-z0-9.-]{{1,253}}{_HANDLE_END})(?:{_LABEL}\.){{1,8}}"
+    rf"[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?"
 )
 _NSID = r"(?:[a-z]{2,20}\.){2,5}[a-zA-Z]{1,40}"  # (each segment then its dot: no backtracking)
-_NSID4 = r"[a-z]{2,20}\.[a-z]{2,20}\.[a-z]{2,20}\.[a-zA-Z]{1,40}"  # app.bsky.feed.post
+_NSID4 = r"[a-z]{2,20}+\.[a-z]{2,20}+\.[a-z]{2,20}+\.[a-zA-Z]{1,40}+"  # app.bsky.feed.post
 _RKEY = r"[a-zA-Z0-9_~:-]{1,512}"
 _AT_URI = (  # the commonest shape first: a did:plc, a four-part collection, a key
-    rf"at://{_DID}/{_NSID4}/{_RKEY}|at://(?:{_DID}|{_HANDLE})(?:/{_NSID}(?:/{_RKEY})?)?"
+    rf"at://{_DID}/{_NSID4}/{_RKEY}+|at://(?:{_DID}|{_HANDLE})(?:/{_NSID}(?:/{_RKEY})?)?"
 )
 FAST_PATTERNS: dict[str, str] = {
     "cid": _CID,
