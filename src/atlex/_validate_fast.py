@@ -116,6 +116,8 @@ class _Compiler:
         self.pending: list[type[Any]] = []
         self.names: dict[type[Any], str] = {}
         self.sources: list[str] = []
+        self.level = 0
+        """How many classes deep :meth:`inlined` is writing."""
 
     def compile(self, root: type[Any]) -> None:
         self.function_of(root)
@@ -145,37 +147,47 @@ class _Compiler:
         return name
 
     def source_of(self, cls: type[Any]) -> str:
+        head = f"def {self.names[cls]}(v, s):"
+        body = self.fields_of(cls, "v", 1)
+        if body is None:
+            return f"{head}\n    raise Unsure"  # left to the exact pass
+        return "\n".join([head, *("    " + line for line in body), "    return None"])
+
+    def fields_of(self, cls: type[Any], obj: str, depth: int) -> list[str] | None:
+        """Lines (indented from 0) that raise Unsure unless the fields of ``obj`` (a ``cls``)
+        are valid; None when a field name may not be written into source."""
         rules = RULES.get(cls, {})
-        lines = [f"def {self.names[cls]}(v, s):"]
+        var = f"x{self.level}" if self.level else "x"  # (an inlined class's own field value)
+        lines: list[str] = []
         for info in msgspec.structs.fields(cls):
             if info.name.startswith("_lex"):
                 continue
             if not info.name.isidentifier() or keyword.iskeyword(info.name):
-                return "\n".join([lines[0], "    raise Unsure"])  # left to the exact pass
+                return None
             rule = rules.get(info.name) or {}
             closed = (cls, info.name) in CLOSED
             try:
-                body = self.field(info.type, rule, closed, "x", 1)
+                body = self.field(info.type, rule, closed, var, depth)
             except _NotCode:  # a rule that is not what the generator emits: the exact check
-                body = self.slow(info.type, rule, closed, "x")
-            read = f"v.{info.name}"
+                body = self.slow(info.type, rule, closed, var)
+            read = f"{obj}.{info.name}"
             lazy = getattr(cls, info.name, None)
             if isinstance(lazy, LazyField):  # an `unknown` value: read without decoding it
-                read = f"{self.constant(lazy.slot.__get__)}(v)"  # the slot, C-level
+                read = f"{self.constant(lazy.slot.__get__)}({obj})"  # the slot, C-level
             if info.required:
-                lines.append(f"    x = {read}")
-                if not body or "x.__class__" not in body[0]:  # (an exact-class test rejects it)
-                    lines.append("    if x is UNSET: raise Unsure")
-                lines += ["    " + line for line in body]
+                lines.append(f"{var} = {read}")
+                if not body or f"{var}.__class__" not in body[0]:  # (a class test rejects it)
+                    lines.append(f"if {var} is UNSET: raise Unsure")
+                lines += body
             elif body and _CLASS_TEST.fullmatch(body[0]):  # the class test first, then UNSET
-                lines += [f"    x = {read}", f"    {body[0][: -len(_RAISE)]}", _UNLESS_UNSET]
+                lines += [f"{var} = {read}", body[0][: -len(_RAISE)]]
+                lines.append(f"    if {var} is not UNSET: raise Unsure")
                 if body[1:]:
-                    lines += ["    else:"] + ["        " + line for line in body[1:]]
-            elif body:
-                lines += [f"    x = {read}", "    if x is not UNSET:"]
-                lines += ["        " + line for line in body]
-        lines.append("    return None")
-        return "\n".join(lines)
+                    lines += ["else:"] + ["    " + line for line in body[1:]]
+            elif body:  # (an optional object is mostly absent: UNSET first)
+                lines += [f"{var} = {read}", f"if {var} is not UNSET:"]
+                lines += ["    " + line for line in body]
+        return lines
 
     def field(self, tp: Any, rule: dict[str, Any], closed: bool, var: str, depth: int) -> list[str]:
         """Lines (indented from 0) that raise Unsure unless ``var`` is valid as ``tp``
@@ -243,12 +255,23 @@ class _Compiler:
             return [f"if {test}: raise Unsure"]
         if isinstance(tp, type) and issubclass(tp, msgspec.Struct) and tp not in _LEAVES:
             # (in a single-ref union the other option, a dict kept as data, is unsure)
-            cls = self.constant(tp)
-            return [
-                f"if {var}.__class__ is not {cls}: raise Unsure",
-                f"{self.function_of(tp)}({var}, s)",
-            ]
+            test = f"if {var}.__class__ is not {self.constant(tp)}: raise Unsure"
+            inlined = self.inlined(tp, var, depth)
+            if inlined is not None:
+                return [test, *inlined]
+            return [test, f"{self.function_of(tp)}({var}, s)"]
         return self.slow(tp, rule, closed, var)
+
+    def inlined(self, cls: type[Any], var: str, depth: int) -> list[str] | None:
+        """A small class's checks written in place (a call a field less), two levels deep at
+        most (a recursive class is called, not inlined, below that)."""
+        if self.level >= _INLINE_LEVELS or len(msgspec.structs.fields(cls)) > _INLINE_FIELDS:
+            return None
+        self.level += 1
+        try:
+            return self.fields_of(cls, var, depth)
+        finally:
+            self.level -= 1
 
     def string(self, rule: dict[str, Any], var: str) -> list[str]:
         lines: list[str] = []
@@ -284,10 +307,10 @@ class _Compiler:
 
 _LEAVES = (Blob, Bytes, CidLink)
 _RAISE = " raise Unsure"
-_CLASS_TEST = re.compile(r"if x\.__class__ is not \w+: raise Unsure")
+_CLASS_TEST = re.compile(r"if x\d*\.__class__ is not (?:str|bool|int|list): raise Unsure")
 """An optional field's first line when it is an exact-class test: a value present (the
 common case in answers) then pays no UNSET test, an absent one fails the class test first."""
-_UNLESS_UNSET = "        if x is not UNSET: raise Unsure"
+_INLINE_LEVELS, _INLINE_FIELDS = 2, 12
 
 
 class _NotCode(Exception):
