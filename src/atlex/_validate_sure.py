@@ -36,8 +36,9 @@ _CID = r"baf[ky]rei[a-h][a-z2-7]{50}[aeimquy4]"  # CIDv1 raw/dag-cbor sha2-256, 
 _DID = r"did:plc:[a-z2-7]{24}"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HANDLE_END = r"(?![a-z0-9.-])"
-_HANDLE_SHORT = (  # up to three labels without hyphens: at most 191 characters, no lookahead
-    rf"[a-z0-9]{{1,63}}+\.(?:[a-z0-9]{{1,63}}+\.)?+[a-z][a-z0-9]{{0,62}}+{_HANDLE_END}"
+_TLD = rf"[a-z][a-z0-9]{{0,62}}+{_HANDLE_END}"
+_HANDLE_SHORT = (  # two or three labels without hyphens: at most 191 characters, no lookahead
+    rf"[a-z0-9]{{1,63}}+\.(?:{_TLD}|[a-z0-9]{{1,63}}+\.{_TLD})"
 )
 _HANDLE = (  # else at most 253 characters (the lookahead); possessive (`+`): no way back
     rf"{_HANDLE_SHORT}|(?=[a-z0-9.-]{{1,253}}{_HANDLE_END})(?:{_LABEL}\.){{1,8}}"
@@ -56,9 +57,10 @@ FAST_PATTERNS: dict[str, str] = {
     "at-identifier": rf"{_DID}|{_HANDLE}",
     "nsid": _NSID,
     "at-uri": _AT_URI,
-    "datetime": (
+    "datetime": (  # (the commonest ending, milliseconds and Z, tried first)
         r"[0-9]{4}-(?:0[1-9]|1[012])-(?:0[1-9]|1[0-9]|2[0-8])"
-        r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,30})?(?:Z|\+00:00)"
+        r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+        r"(?:\.[0-9]{3}Z|(?:\.[0-9]{1,30})?(?:Z|\+00:00))"
     ),
     "uri": rf"https?://[a-zA-Z0-9.-]{{1,253}}(?:[/?#][!#-;=?-~]{{0,4000}})?|{_AT_URI}",
     "tid": r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}",
