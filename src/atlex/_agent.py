@@ -99,10 +99,5 @@ def note_of(response: httpx.Response) -> AnswerNote | None:
 
 
 def add_note(error: BaseException, note: str) -> None:
-    """``BaseException.add_note`` (3.11+); on 3.10 the same ``__notes__`` list, unprinted."""
-    adder = getattr(error, "add_note", None)
-    if adder is not None:
-        adder(note)
-    else:  # Python 3.10
-        notes: list[str] = getattr(error, "__notes__", [])
-        error.__notes__ = [*notes, note]  # pyright: ignore[reportAttributeAccessIssue]
+    """``BaseException.add_note``, kept as a function for the callers that attach notes."""
+    error.add_note(note)

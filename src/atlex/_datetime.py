@@ -130,7 +130,7 @@ def parse_datetime(value: str) -> _dt.datetime:
     if m["y"] == "0000":
         raise ValueError(f"datetime {value!r} is in year 0, which Python's datetime cannot hold")
     if m["tz"] == "Z":
-        tz = _dt.timezone.utc
+        tz = _dt.UTC
     else:
         delta = _dt.timedelta(hours=int(m["th"]), minutes=int(m["tm"]))
         tz = _dt.timezone(-delta if m["sign"] == "-" else delta)
@@ -158,7 +158,7 @@ def format_datetime(value: _dt.datetime) -> str:
             "cannot format a naive datetime: give it a timezone "
             "(e.g. datetime.now(timezone.utc) or dt.replace(tzinfo=timezone.utc))"
         )
-    utc = value.astimezone(_dt.timezone.utc)
+    utc = value.astimezone(_dt.UTC)
     return (
         f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
         f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
@@ -167,4 +167,4 @@ def format_datetime(value: _dt.datetime) -> str:
 
 def now() -> str:
     """The current time as a Lexicon datetime string, e.g. ``2026-11-27T04:31:07.123Z``."""
-    return format_datetime(_dt.datetime.now(_dt.timezone.utc))
+    return format_datetime(_dt.datetime.now(_dt.UTC))

@@ -9,8 +9,7 @@ classes through here too, loaded on first access.
 from __future__ import annotations
 
 import importlib
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from atlex._body import BinaryBody, BinaryInput
 from atlex._headers import CallOptions
@@ -18,8 +17,6 @@ from atlex._method import Method, Subscription
 from atlex._nodes import AsyncNamespace, SyncNamespace
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack as Unpack  # typing.Unpack needs Python 3.11
-
     from atlex._client import AsyncClient as AsyncClient
     from atlex._client import Client as Client
     from atlex._stream_settings import AsyncRepoStreamSettings as AsyncRepoStreamSettings
@@ -58,7 +55,6 @@ _LAZY = {
     "StreamSettings": "atlex._stream_settings",
     "RepoStreamSettings": "atlex._stream_settings",
     "AsyncRepoStreamSettings": "atlex._stream_settings",
-    "Unpack": "typing" if sys.version_info >= (3, 11) else "typing_extensions",
 }
 
 

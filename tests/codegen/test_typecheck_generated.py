@@ -18,7 +18,7 @@ def test_generated_fixture_packages_are_pyright_strict_clean(tmp_path: Path) -> 
         gen = generate([LEXICONS / set_name], f"tc_{set_name}")
         write_files(gen.files, tmp_path, f"tc_{set_name}")
     (tmp_path / "pyrightconfig.json").write_text(
-        json.dumps({"typeCheckingMode": "strict", "pythonVersion": "3.10"})
+        json.dumps({"typeCheckingMode": "strict", "pythonVersion": "3.11"})
     )
     pyright = Path(sys.executable).with_name("pyright")
     proc = subprocess.run(
@@ -54,7 +54,7 @@ def test_generated_fixture_packages_are_ruff_clean(tmp_path: Path) -> None:
             "--ignore",
             "E501",
             "--target-version",
-            "py310",
+            "py311",
             "--output-format",
             "concise",
             str(tmp_path),

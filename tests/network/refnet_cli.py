@@ -22,7 +22,7 @@ import shutil
 import signal
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def instructions(ready: Mapping[str, Any], account: Mapping[str, str]) -> list[s
     pds, handle = str(ready["pds"]), account["handle"]
     appview = f"{ready['appviewDid']}#bsky_appview"
     password_file = shlex.quote(_relative(account["passwordFile"]))
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     record = {
         "repo": handle,
         "collection": "app.bsky.feed.post",

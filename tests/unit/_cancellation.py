@@ -13,7 +13,6 @@ Kinds: ``task.cancel`` (``Task.cancel()``), ``wait_for`` (an ``asyncio.wait_for`
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,7 +34,7 @@ __all__ = [
     "hold_requests",
 ]
 
-ASYNCIO_KINDS = ["task.cancel", "wait_for"] + (["timeout"] if sys.version_info >= (3, 11) else [])
+ASYNCIO_KINDS = ["task.cancel", "wait_for", "timeout"]
 BACKENDS_AND_KINDS = [
     *(pytest.param("asyncio", kind, id=f"asyncio-{kind}") for kind in ASYNCIO_KINDS),
     pytest.param("asyncio", "anyio scope", id="asyncio-anyio scope"),
@@ -234,8 +233,7 @@ async def _cancel_by_asyncio(
         ended = task
         expected = asyncio.TimeoutError
     await asyncio.sleep(0)  # one loop turn: the timeout or wait_for has cancelled the task now
-    if sys.version_info >= (3, 11):
-        assert task.done() or task.cancelling(), "the cancellation was not delivered yet"
+    assert task.done() or task.cancelling(), "the cancellation was not delivered yet"
     if prompt:
         await asyncio.wait([ended])
         assert task.done(), "the cancelled caller still waits for the session's work"

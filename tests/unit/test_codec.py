@@ -16,7 +16,7 @@ from atlex import SchemaMismatchError, convert, decode, encode
 from atlex._model import Blob, Bytes, CidLink
 
 if TYPE_CHECKING:
-    from typing_extensions import assert_type
+    from typing import assert_type
 
 
 def test_public_names_resolve_to_the_codec() -> None:

@@ -14,7 +14,7 @@ from atlex import _tid, format_datetime, next_tid, now, parse_datetime
 from atlex._tid import TidClock, decode_tid, encode_tid
 from atlex.syntax import is_valid_datetime, is_valid_tid
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_now_is_a_utc_millisecond_datetime_string() -> None:

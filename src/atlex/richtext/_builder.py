@@ -11,7 +11,7 @@ from atlex.richtext._richtext import RichText
 from atlex.richtext._text import utf8_bytes
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
 __all__ = ["RichTextBuilder"]
 

@@ -16,7 +16,7 @@ from atlex.richtext._detect import detect_facets
 from atlex.richtext._text import JS_WHITESPACE, Utf8Text, utf8_bytes
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from atlex import AsyncClient, Client
 
