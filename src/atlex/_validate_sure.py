@@ -7,7 +7,6 @@ data-model JSON; JSON kept unread, see :func:`unread_problem`). Each may say "no
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
@@ -81,9 +80,8 @@ _BATCH_PATTERNS = {  # (the long URI tails as "anything but the separator": the 
 _CHARS_APART = frozenset(("uri",))
 # An atomic group keeps sre from saving a way back into each value it matched (2x faster);
 # it may only make the batch fail where it could have matched: the values, one by one, then.
-_ATOMIC = "(?>{})" if sys.version_info >= (3, 11) else "(?:{})"
 _BATCHES: dict[str, Callable[[str], object]] = {
-    name: re.compile("{0}(?:\n{0})*".format(_ATOMIC.format(pattern))).fullmatch
+    name: re.compile(f"(?>{pattern})(?:\n(?>{pattern}))*").fullmatch
     for name, pattern in _BATCH_PATTERNS.items()
 }
 
