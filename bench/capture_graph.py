@@ -128,6 +128,27 @@ class _Thread:
         self.quotable = quotable  # (author, uri, cid) of the timeline's posts
         self.rng = random.Random(SEED)
         self.blobs: dict[str, dict[str, Any]] = {}
+        self.indexed: set[str] = set()
+
+    def wait_indexed(self, uri: str, *, gated: bool = False) -> None:
+        """Wait until the AppView has indexed the post ``uri`` (with its threadgate when
+        ``gated``). The AppView judges a reply once, when it indexes it: a reply whose parent
+        it has not indexed yet is kept as an invalid reply for good (and one whose root or gate
+        is missing may be judged against the gate wrongly), and never shows in the thread.
+        Replies come from several repos, indexed in parallel, so each parent is waited for."""
+        if uri in self.indexed:
+            return
+
+        def fetch() -> httpx.Response:
+            params = {"uris": [uri]}
+            return _get(self.viewer.pds, "app.bsky.feed.getPosts", self.viewer.access_jwt, params)
+
+        def seen(answer: httpx.Response) -> bool:
+            posts: list[dict[str, Any]] = answer.json().get("posts") or []
+            return bool(posts) and (not gated or "threadgate" in posts[0])
+
+        self.xrpc.poll(fetch, seen, timeout=60, what=f"the post {uri}", interval=0.1)
+        self.indexed.add(uri)
 
     def images(self, author: Any) -> dict[str, Any]:
         if author.did not in self.blobs:
@@ -243,11 +264,13 @@ class _Thread:
                     "embed": {"$type": "app.bsky.embed.record", "record": root},
                 },
             )
+        self.wait_indexed(uri, gated=True)
         levels: list[list[dict[str, str]]] = [[root]]
         for number in range(replies):
             # a third answer the root, the rest a reply one or two levels down
             depth = min(len(levels), 1 + number % 3)
             parent = self.rng.choice(levels[depth - 1])
+            self.wait_indexed(parent["uri"])
             ref = self.reply(number, root, parent)
             if depth == len(levels):
                 levels.append([])
