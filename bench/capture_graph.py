@@ -256,15 +256,18 @@ class _Thread:
                 },
             },
         )
+        self.wait_indexed(uri, gated=True)
         for quoter in self.authors[1:3]:
-            self.post(
+            # one at a time: the AppView counts a post's quotes as it indexes each quote, and
+            # two quotes indexed at once (two repos, in parallel) were seen to count as one
+            quote, _ = self.post(
                 quoter,
                 {
                     "text": _words(self.rng, 2, 8),
                     "embed": {"$type": "app.bsky.embed.record", "record": root},
                 },
             )
-        self.wait_indexed(uri, gated=True)
+            self.wait_indexed(quote)
         levels: list[list[dict[str, str]]] = [[root]]
         for number in range(replies):
             # a third answer the root, the rest a reply one or two levels down
