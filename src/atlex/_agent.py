@@ -17,7 +17,7 @@ import msgspec
 if TYPE_CHECKING:  # httpx loads on the first request, not with the client
     import httpx
 
-__all__ = ["Agent", "AnswerNote", "AsyncAgent", "XrpcRequest", "add_note", "explained", "note_of"]
+__all__ = ["Agent", "AnswerNote", "AsyncAgent", "XrpcRequest", "explained", "note_of"]
 
 
 class XrpcRequest(msgspec.Struct):
@@ -96,8 +96,3 @@ def note_of(response: httpx.Response) -> AnswerNote | None:
     """The :class:`AnswerNote` an agent attached to ``response``, if any."""
     note = response.extensions.get(_NOTE_KEY)
     return note if isinstance(note, AnswerNote) else None
-
-
-def add_note(error: BaseException, note: str) -> None:
-    """``BaseException.add_note``, kept as a function for the callers that attach notes."""
-    error.add_note(note)

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import msgspec
 
-from atlex._agent import AnswerNote, add_note
+from atlex._agent import AnswerNote
 from atlex._body import matches_encoding
 from atlex._method import Method
 from atlex.errors import (
@@ -116,7 +116,7 @@ def read_response(method: Method, received: Received, *, loose: bool = False) ->
         error = _response_error(method, received, mime)
         if received.note is not None:  # e.g. the session's token refresh failed
             error.__cause__ = received.note.cause
-            add_note(error, received.note.note)
+            error.add_note(received.note.note)
         raise error
 
     def invalid(

@@ -26,7 +26,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import httpx
 
-from atlex._agent import AnswerNote, XrpcRequest, add_note, explained
+from atlex._agent import AnswerNote, XrpcRequest, explained
 from atlex.errors import XrpcError, XrpcInternalError
 from atlex.session import _wire
 
@@ -373,5 +373,5 @@ def ended_note(error: BaseException | None) -> AnswerNote:
 def ended_earlier(failure: XrpcError) -> XrpcError:
     """A fresh copy of the refresh failure that ended the session, saying so."""
     again = copy.copy(failure)
-    add_note(again, "the server ended this session earlier (on_deleted ran): log in again")
+    again.add_note("the server ended this session earlier (on_deleted ran): log in again")
     return again
