@@ -155,17 +155,22 @@ def _b32_digits() -> bytes:
 
 
 _B32_AS_INT_DIGITS = _b32_digits()
+_BITS_OF_36_BYTES = (1 << 288) - 1
 
 
 def cid_bytes(text: str) -> bytes:
     """The binary form of a base32 CIDv1 string (``bafy...``); raises :class:`DagCborError`.
 
     Decoded through ``int(..., 32)`` over a byte translation (the stdlib base32 decoder is pure
-    Python and this is on the firehose's hot path: ~0.8 us a CID instead of ~14)."""
+    Python and this is on the firehose's hot path: ~1 us a CID instead of ~14)."""
     try:  # the leading "b" reads as the digit 1: one bit group above the CID's bits
         value = int(text.encode("ascii").translate(_B32_AS_INT_DIGITS), 32)
     except (UnicodeEncodeError, ValueError):  # not ASCII / not base32
         value = 0
+    # the usual CID (CIDv1, one-byte codec, sha2-256: 36 bytes, 58 letters after the "b"), in
+    # line: 290 bits, the last 2 of them padding (0), and the "b" above them
+    if value >> 290 == 1 and not value & 3 and len(text) == 59:
+        return (value >> 2 & _BITS_OF_36_BYTES).to_bytes(36)
     size, spare = divmod(max(len(text) - 1, 0) * 5, 8)
     if not size or value >> (size * 8 + spare) != 1 or value & ((1 << spare) - 1):
         raise DagCborError(f"expected a canonical base32 CIDv1 (b...), got {text[:60]!r}")
