@@ -23,26 +23,24 @@ from atlex._tolerant import SchemaMismatchError, convert_tolerant
 from atlex.lex.com.atproto.sync import subscribe_repos
 from atlex.repo import dagcbor
 from atlex.repo.car import Car, find_block, read_car
-from atlex.streams._records import DEFAULT_RECORD_TYPES, RecordTypes
+from atlex.streams._records import DEFAULT_RECORD_TYPES
 
 __all__ = ["CommitOp", "RepoCommit"]
 
 _UNREAD: Any = object()
 
 
-class _Slice:
+class _Slice(msgspec.Struct, gc=False):
     """A commit's CAR slice, read when first needed. Held by the commit and its ops (and
     holding neither, so a commit and its ops form no reference cycle: they are freed as soon as
-    the consumer drops them, without waiting for the cyclic collector)."""
+    the consumer drops them, without waiting for the cyclic collector). A struct: one is made
+    for every commit, and msgspec makes it without running Python code."""
 
-    __slots__ = ("_at", "_b64", "_car", "_data", "_frame")
-
-    def __init__(self, b64: str, frame: bytes | None = None, at: int = 0) -> None:
-        self._b64 = b64
-        self._frame = frame
-        self._at = at
-        self._data: bytes | None = None
-        self._car: Car | None = None
+    _b64: str
+    _frame: bytes | None = None
+    _at: int = 0
+    _data: bytes | None = None
+    _car: Car | None = None
 
     @property
     def data(self) -> bytes:
@@ -114,10 +112,9 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
         cached = vars(self)
         found: list[CommitOp] | None = cached.get("_operations")
         if found is None:
-            types: RecordTypes = cached.get("_record_types", DEFAULT_RECORD_TYPES)
             blocks: _Slice = cached.get("_car_slice") or self._slice
             repo = self.repo
-            found = cached["_operations"] = [CommitOp(blocks, repo, op, types) for op in self.ops]
+            found = cached["_operations"] = [CommitOp(op, repo, blocks) for op in self.ops]
         return found
 
     def ops_in(self, *collections: str) -> list[CommitOp]:
@@ -125,35 +122,39 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
         return [op for op in self.operations if op.collection in collections]
 
 
-class CommitOp:
-    """One create, update or delete in a commit. ``record`` is decoded on first read."""
+class CommitOp(msgspec.Struct, gc=False):
+    """One create, update or delete in a commit. ``record`` is decoded on first read.
 
-    __slots__ = ("_blocks", "_record", "_types", "_value", "action", "cid", "path", "prev", "repo")
+    A struct over the message's ``RepoOp`` (made by msgspec, no Python code runs: a firehose
+    makes one per op); the fields whose names start with ``_`` are internal."""
 
-    action: Literal["create", "update", "delete"] | str
-    path: str
-    """``collection/rkey``."""
-    cid: str | None
-    """The new record's CID (None for a delete)."""
-    prev: str | None
-    """The previous record's CID for updates and deletes (sync 1.1), else None."""
+    _op: subscribe_repos.RepoOp
     repo: str
     """The DID of the repo (the commit's ``repo``)."""
+    _blocks: _Slice
+    _record: Any = _UNREAD
+    _value: Any = _UNREAD
 
-    def __init__(
-        self, blocks: _Slice, repo: str, op: subscribe_repos.RepoOp, types: RecordTypes
-    ) -> None:
-        self._blocks = blocks
-        self._types = types
-        self._record: Any = _UNREAD
-        self._value: Any = _UNREAD
-        self.repo = repo
-        self.action = op.action
-        self.path = op.path
-        cid = op.cid
-        self.cid = None if cid is None else cid.link
-        prev = op.prev
-        self.prev = prev.link if isinstance(prev, CidLink) else None
+    @property
+    def action(self) -> Literal["create", "update", "delete"] | str:
+        return self._op.action
+
+    @property
+    def path(self) -> str:
+        """``collection/rkey``."""
+        return self._op.path
+
+    @property
+    def cid(self) -> str | None:
+        """The new record's CID (None for a delete)."""
+        cid = self._op.cid
+        return None if cid is None else cid.link
+
+    @property
+    def prev(self) -> str | None:
+        """The previous record's CID for updates and deletes (sync 1.1), else None."""
+        prev = self._op.prev
+        return prev.link if isinstance(prev, CidLink) else None
 
     @property
     def collection(self) -> str:
@@ -173,9 +174,19 @@ class CommitOp:
         for a delete or when the commit does not carry the record's block."""
         value = self._value
         if value is _UNREAD:
-            cid = self.cid
-            block = None if cid is None else self._blocks.block(dagcbor.cid_bytes(cid))
-            value = self._value = None if block is None else dagcbor.decode(block)
+            cid = self._op.cid
+            if cid is None:
+                value = None
+            else:
+                key = dagcbor.cid_bytes(cid.link)
+                blocks = self._blocks
+                frame = blocks._frame  # pyright: ignore[reportPrivateUsage]
+                # the usual case in line: the frame searched (_Slice.block does the rest)
+                block = find_block(frame, key) if frame is not None else None
+                if block is None:
+                    block = blocks.block(key)
+                value = None if block is None else dagcbor.decode(block)
+            self._value = value
         return value
 
     @property
@@ -187,7 +198,7 @@ class CommitOp:
         if record is _UNREAD:
             record = value = self.value
             if value is not None:
-                record_type = self._types[self.path.partition("/")[0]]
+                record_type = DEFAULT_RECORD_TYPES[self._op.path.partition("/")[0]]
                 if record_type is not None:
                     try:
                         record = msgspec.convert(value, record_type)

@@ -58,10 +58,12 @@ class MessageDecoder:
             for kind, cls in self.messages.items()
             if (hook := getattr(cls, "after_frame", None)) is not None
         }
-        self._headers: dict[bytes, tuple[str, type[Any]]] = {
-            dagcbor.encode({"t": kind, "op": 1}): (kind, cls)
+        # the encoded header of each known message type -> what decoding its body needs
+        self._headers: dict[bytes, tuple[str, type[Any], int, Any]] = {
+            head: (kind, cls, len(head), self._hooks.get(kind))
             for kind, cls in self.messages.items()
             if 0 < len(kind.encode()) < 24
+            for head in [dagcbor.encode({"t": kind, "op": 1})]
         }
 
     def decode(self, frame: object) -> Any:
@@ -72,11 +74,10 @@ class MessageDecoder:
         # A message header is {"t": kind, "op": 1}, 8 + len(kind) bytes in the canonical
         # encoding, frame[3] being the head of `kind` (0x60 + its length): known headers are
         # recognised by their bytes instead of being decoded. Anything else takes the long way.
-        used = frame[3] - 0x58 if len(frame) > 3 else 0
-        known = self._headers.get(frame[:used])
+        known = self._headers.get(frame[: frame[3] - 0x58]) if len(frame) > 3 else None
         if known is None:
             return self._decode_slowly(frame)
-        kind, cls = known
+        kind, cls, used, hook = known
         try:
             body = dagcbor.decode_from(frame, used)
         except dagcbor.DagCborError as exc:
@@ -86,7 +87,6 @@ class MessageDecoder:
                 message = msgspec.convert(body, cls)
             except (msgspec.ValidationError, UnicodeEncodeError):
                 return self._typed(kind, cls, body, frame, used)
-            hook = self._hooks.get(kind)
             if hook is not None:
                 hook(message, frame, used)
             return message
