@@ -2,7 +2,8 @@
 stream captured from the local PDS (``bench/firehose_capture.py``), beside MarshalX ``atproto``
 (``parse_subscribe_repos_message`` + ``CAR.from_bytes`` + ``get_or_create`` per op).
 
-Contenders, each over the whole stream per call (single thread, so events/s is per core):
+Contenders, each over the whole stream in a round, taking turns part by part (100 frames at a
+time, ``bench.stats.interleaved_parts``); single thread, so events/s is per core:
 
 * ``atlex``: ``StreamCore.feed`` (the same code the websocket drivers run) then ``op.record``
   for every op;
@@ -26,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.firehose_capture import capture, keys_path, read_frames, write_frames
-from bench.stats import Samples, interleaved
+from bench.stats import Samples, interleaved_parts
 
 FRAMES = Path(__file__).resolve().parents[1] / ".cache" / "bench" / "firehose.frames"
 COMMITS = 2500
+PART = 100
+"""Frames per part: the contenders take turns on each part of the stream (bench.stats)."""
 
 
 @dataclass(frozen=True)
@@ -140,11 +143,8 @@ def run(*, rounds: int, peers: bool, log: Callable[[str], None]) -> FirehoseResu
     counts = {name: read(frames) for name, read in readers.items()}
     if peers and counts["atproto"] != counts["atlex"]:
         raise AssertionError(f"the contenders typed different numbers of records: {counts}")
-    samples = interleaved(
-        {name: (lambda read=read: read(frames)) for name, read in readers.items()},
-        rounds=rounds,
-        number=1,
-    )
+    parts = [frames[i : i + PART] for i in range(0, len(frames), PART)]
+    samples = interleaved_parts(readers, parts, rounds=rounds)
     from atlex.streams._api import _repos_core
 
     core = _repos_core("http://127.0.0.1", None, None, {})

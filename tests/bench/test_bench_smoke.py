@@ -118,6 +118,22 @@ def test_interleaved_runs_every_contender_per_round_in_rotating_order() -> None:
         stats.interleaved({"a": lambda: None}, rounds=0)
 
 
+def test_interleaved_parts_lets_the_contenders_take_turns_on_each_part() -> None:
+    seen: list[tuple[str, int]] = []
+    samples = stats.interleaved_parts(
+        {name: (lambda part, name=name: seen.append((name, part))) for name in "ab"},
+        [10, 20, 30],
+        rounds=2,
+        warmup=1,
+    )
+    warmup = [("a", 10), ("a", 20), ("a", 30), ("b", 10), ("b", 20), ("b", 30)]
+    one_round = [("a", 10), ("b", 10), ("b", 20), ("a", 20), ("a", 30), ("b", 30)]
+    assert seen == warmup + one_round * 2  # each part: every contender, order rotating per part
+    assert all(len(found.values) == 2 and len(found.cpu) == 2 for found in samples.values())
+    with pytest.raises(ValueError, match="rounds"):
+        stats.interleaved_parts({"a": lambda part: None}, [1], rounds=0)
+
+
 def test_interleaved_async_runs_the_teardown_in_its_loop() -> None:
     calls_made: list[str] = []
 
