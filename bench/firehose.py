@@ -2,8 +2,8 @@
 stream captured from the local PDS (``bench/firehose_capture.py``), beside MarshalX ``atproto``
 (``parse_subscribe_repos_message`` + ``CAR.from_bytes`` + ``get_or_create`` per op).
 
-Contenders, each over the whole stream in a round, taking turns part by part (100 frames at a
-time, ``bench.stats.interleaved_parts``); single thread, so events/s is per core:
+Contenders, each over the whole stream in a round, taking turns part by part (:data:`PART`
+frames at a time, ``bench.stats.interleaved_parts``); single thread, so events/s is per core:
 
 * ``atlex``: ``StreamCore.feed`` (the same code the websocket drivers run) then ``op.record``
   for every op;
@@ -31,8 +31,11 @@ from bench.stats import Samples, interleaved_parts
 
 FRAMES = Path(__file__).resolve().parents[1] / ".cache" / "bench" / "firehose.frames"
 COMMITS = 2500
-PART = 100
-"""Frames per part: the contenders take turns on each part of the stream (bench.stats)."""
+PART = 500
+"""Frames per part: the contenders take turns on each part of the stream (bench.stats). Long
+enough that a contender's cold start after the others' turns is a small share of its part (with
+100-frame parts atlex's time per event was 20-40 % higher: not what a consumer running alone
+sees), short enough (atlex ~12 ms, atproto ~60 ms) that a slow spell hits both alike."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ class Plan:
     gen_rounds: int
     call_rounds: int
     call_number: int | None
-    firehose_rounds: int = 7
+    firehose_rounds: int = 11
     capture: bool = True
     """Decode the pages captured from the local AppView too (bench/capture.py keeps them in
     .cache/bench; captured first when missing, which needs network-install)."""

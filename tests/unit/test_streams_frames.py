@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import random
 
+import msgspec
 import pytest
 from _stream_frames import DID, commit_frame, error_frame, frame, identity_frame
 
@@ -93,6 +94,23 @@ def test_records_read_after_a_split_come_from_the_split_car() -> None:
     message = _core().feed(commit_frame(1, {"app.bsky.feed.post/3ka": POST}))
     assert len(message.car.blocks) >= 3
     assert isinstance(message.operations[0].record, post.Record)
+
+
+def test_a_commit_made_without_a_frame_has_its_operations_too() -> None:
+    data = commit_frame(1, {"app.bsky.feed.post/3ka": POST}, deletes=("app.bsky.feed.post/3jz",))
+    body = dagcbor.decode(data[dagcbor.decode_prefix(data)[1] :])
+    message = msgspec.convert(body, RepoCommit)  # no frame decoder: no after_frame
+    assert "operations" not in vars(message)
+    ops = message.operations  # made on first read, then kept
+    assert message.operations is ops
+    assert [(op.action, op.path) for op in ops] == [
+        ("create", "app.bsky.feed.post/3ka"),
+        ("delete", "app.bsky.feed.post/3jz"),
+    ]
+    assert isinstance(ops[0].record, post.Record)  # from the base64 of `blocks`
+    assert ops[1].record is None
+    with pytest.raises(AttributeError, match="'RepoCommit' object has no attribute 'operation'"):
+        message.operation  # noqa: B018
 
 
 def test_a_record_that_does_not_fit_its_lexicon_stays_plain_data() -> None:

@@ -14,7 +14,7 @@ and records are then looked up there.
 from __future__ import annotations
 
 import base64
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
@@ -75,15 +75,37 @@ class _Slice(msgspec.Struct, gc=False):
 
 class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
     """A ``#commit`` event: every field of the lexicon's ``Commit`` message, plus
-    :attr:`operations` (its ops with their records) and :attr:`car` (the blocks it carries).
+    ``operations`` (its ops in order, as :class:`CommitOp`, each able to decode its record) and
+    :attr:`car` (the blocks it carries).
 
     ``isinstance(event, subscribe_repos.Commit)`` holds.
     """
 
+    if TYPE_CHECKING:
+        # Not a struct field (it is not part of the message): the frame decoder puts the list in
+        # the instance's __dict__, so reading it is a plain attribute lookup (this is read for
+        # every event); __getattr__ makes it for a commit made otherwise.
+        operations: list[CommitOp]
+
     def after_frame(self, frame: bytes, body_at: int) -> None:
-        """Called by the frame decoder: the CAR slice's bytes are taken from the frame when
-        first needed (see :attr:`car_bytes`)."""
-        vars(self)["_car_slice"] = _Slice(self.blocks.b64, frame, body_at)
+        """Called by the frame decoder: the ops, and the CAR slice whose bytes are taken from the
+        frame when first needed (see :attr:`car_bytes`)."""
+        blocks = _Slice(self.blocks.b64, frame, body_at)
+        repo, ops = self.repo, self.ops
+        cached = vars(self)
+        cached["_car_slice"] = blocks
+        cached["operations"] = (  # most commits have one op: no comprehension then
+            [CommitOp(ops[0], repo, blocks)]
+            if len(ops) == 1
+            else [CommitOp(op, repo, blocks) for op in ops]
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "operations":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        blocks, repo = self._slice, self.repo
+        found = vars(self)["operations"] = [CommitOp(op, repo, blocks) for op in self.ops]
+        return found
 
     @property
     def _slice(self) -> _Slice:
@@ -105,17 +127,6 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
     def block(self, cid: bytes) -> bytes | None:
         """The block of ``cid`` in the CAR slice, or None when the slice does not carry it."""
         return self._slice.block(cid)
-
-    @property
-    def operations(self) -> list[CommitOp]:
-        """The commit's ops in order, each able to decode its record."""
-        cached = vars(self)
-        found: list[CommitOp] | None = cached.get("_operations")
-        if found is None:
-            blocks: _Slice = cached.get("_car_slice") or self._slice
-            repo = self.repo
-            found = cached["_operations"] = [CommitOp(op, repo, blocks) for op in self.ops]
-        return found
 
     def ops_in(self, *collections: str) -> list[CommitOp]:
         """The ops on records of these collections (cheap: no record is decoded)."""
@@ -174,20 +185,21 @@ class CommitOp(msgspec.Struct, gc=False):
         for a delete or when the commit does not carry the record's block."""
         value = self._value
         if value is _UNREAD:
-            cid = self._op.cid
-            if cid is None:
-                value = None
-            else:
-                key = dagcbor.cid_bytes(cid.link)
-                blocks = self._blocks
-                frame = blocks._frame  # pyright: ignore[reportPrivateUsage]
-                # the usual case in line: the frame searched (_Slice.block does the rest)
-                block = find_block(frame, key) if frame is not None else None
-                if block is None:
-                    block = blocks.block(key)
-                value = None if block is None else dagcbor.decode(block)
-            self._value = value
+            value = self._value = self._read()
         return value
+
+    def _read(self) -> dict[str, Any] | None:
+        cid = self._op.cid
+        if cid is None:
+            return None
+        key = dagcbor.cid_bytes(cid.link)
+        blocks = self._blocks
+        frame = blocks._frame  # pyright: ignore[reportPrivateUsage]
+        # the usual case in line: the frame searched (_Slice.block does the rest)
+        block = find_block(frame, key) if frame is not None else None
+        if block is None:
+            block = blocks.block(key)
+        return None if block is None else dagcbor.decode(block)
 
     @property
     def record(self) -> Any:
@@ -196,7 +208,10 @@ class CommitOp(msgspec.Struct, gc=False):
         None for a delete or when the commit does not carry the record's block."""
         record = self._record
         if record is _UNREAD:
-            record = value = self.value
+            value = self._value
+            if value is _UNREAD:
+                value = self._value = self._read()
+            record = value
             if value is not None:
                 record_type = DEFAULT_RECORD_TYPES[self._op.path.partition("/")[0]]
                 if record_type is not None:
