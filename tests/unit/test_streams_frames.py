@@ -109,6 +109,7 @@ def test_a_commit_made_without_a_frame_has_its_operations_too() -> None:
     ]
     assert isinstance(ops[0].record, post.Record)  # from the base64 of `blocks`
     assert ops[1].record is None
+    assert len({*ops, *message.operations}) == 2  # ops are hashable, compared by identity
     with pytest.raises(AttributeError, match="'RepoCommit' object has no attribute 'operation'"):
         message.operation  # noqa: B018
 

@@ -30,7 +30,7 @@ __all__ = ["CommitOp", "RepoCommit"]
 _UNREAD: Any = object()
 
 
-class _Slice(msgspec.Struct, gc=False):
+class _Slice(msgspec.Struct, gc=False, eq=False):
     """A commit's CAR slice, read when first needed. Held by the commit and its ops (and
     holding neither, so a commit and its ops form no reference cycle: they are freed as soon as
     the consumer drops them, without waiting for the cyclic collector). A struct: one is made
@@ -100,12 +100,14 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
             else [CommitOp(op, repo, blocks) for op in ops]
         )
 
-    def __getattr__(self, name: str) -> Any:
-        if name != "operations":
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        blocks, repo = self._slice, self.repo
-        found = vars(self)["operations"] = [CommitOp(op, repo, blocks) for op in self.ops]
-        return found
+    if not TYPE_CHECKING:  # hidden from type checkers: other attribute names stay errors there
+
+        def __getattr__(self, name: str) -> Any:
+            if name != "operations":
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            blocks, repo = self._slice, self.repo
+            found = vars(self)["operations"] = [CommitOp(op, repo, blocks) for op in self.ops]
+            return found
 
     @property
     def _slice(self) -> _Slice:
@@ -133,11 +135,12 @@ class RepoCommit(subscribe_repos.Commit, dict=True, gc=True):
         return [op for op in self.operations if op.collection in collections]
 
 
-class CommitOp(msgspec.Struct, gc=False):
+class CommitOp(msgspec.Struct, gc=False, eq=False):
     """One create, update or delete in a commit. ``record`` is decoded on first read.
 
     A struct over the message's ``RepoOp`` (made by msgspec, no Python code runs: a firehose
-    makes one per op); the fields whose names start with ``_`` are internal."""
+    makes one per op); the fields whose names start with ``_`` are internal. Compared and hashed
+    by identity, like any plain object."""
 
     _op: subscribe_repos.RepoOp
     repo: str
