@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from atlex import _validate
 from atlex._datatypes import (
     CLOSED,
     RULES,
@@ -104,7 +103,10 @@ class LexObject(msgspec.Struct, rename="camel", gc=False, repr_omit_defaults=Tru
         ``datetime`` without a timezone, as older clients wrote them); atlex itself validates
         what it reads that way and what it writes strictly.
         """
-        _validate.validate(self, strict=strict)
+        # deferred: the validators (format regexes, grapheme tables) cost ~30 ms to import
+        from atlex._validate import validate
+
+        validate(self, strict=strict)
 
 
 if TYPE_CHECKING:
