@@ -23,7 +23,6 @@ from msgspec import UNSET, UnsetType
 
 from atlex._agent import XrpcRequest
 from atlex._body import BinaryBody, BinaryInput, encode_body
-from atlex._checks import check_input, check_output, check_params
 from atlex._headers import (
     CallOptions,
     CallSettings,
@@ -118,6 +117,8 @@ def _validated_params(
             f"invalid {where} for {method.nsid}: {reason}", path=name
         ) from None
     if validate:
+        from atlex._checks import check_params  # deferred, like the validators it runs
+
         check_params(method, parsed)
     return [(wire, getattr(parsed, attr)) for attr, wire in _param_fields(params_type)]
 
@@ -147,6 +148,8 @@ def build_request(
         content, content_type, replayable = None, None, True
     else:
         if validate:
+            from atlex._checks import check_input  # deferred, like the validators it runs
+
             check_input(method, input)
         content, content_type, replayable = encode_body(method, input, asynchronous)
     if content_type is not None:
@@ -203,6 +206,8 @@ def call_flow(
                 raise as_failure(method, reply) from reply
             output = read_response(method, reply, loose=loose)
             if validate_response:
+                from atlex._checks import check_output  # deferred, like the validators it runs
+
                 check_output(method, output, reply)
             return output
         except XrpcError as failure:

@@ -25,6 +25,7 @@ VALIDATION = {
     "atlex._validate_fast",
     "atlex._validate_sure",
     "atlex._validate_values",
+    "atlex._checks",
     "atlex.syntax",
     "atlex.datamodel",
     "ugrapheme",
@@ -40,10 +41,12 @@ def _modules_after(code: str) -> set[str]:
     return set(out.stdout.split())
 
 
-def test_import_and_client_load_no_validation() -> None:
+def test_import_and_client_load_no_validation_decoder_or_json() -> None:
     loaded = _modules_after(CLIENT)
     assert "atlex._ns" in loaded  # the client was made
     assert not (found := VALIDATION & loaded), sorted(found)
+    # the decoder and the JSON writer (with the stdlib json) wait for the first decode
+    assert not (found := {"atlex._tolerant", "atlex._wire", "json"} & loaded), sorted(found)
 
 
 def test_first_decode_loads_no_validation() -> None:
