@@ -16,7 +16,6 @@ helpers (:mod:`atlex._record_data`): one mechanism for every writer.
 
 from __future__ import annotations
 
-import json
 import types
 from typing import Any, Union, cast, get_args, get_origin
 
@@ -210,5 +209,7 @@ def encode_json(value: Any) -> bytes:
     try:
         return _ENCODER.encode(to_json(value, verbatim=True))
     except UnicodeEncodeError:
+        import json  # deferred: only lone surrogates need it, and a decode imports this module
+
         data = to_json(value)
         return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")

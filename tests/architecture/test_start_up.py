@@ -53,6 +53,7 @@ def test_first_decode_loads_no_validation() -> None:
     loaded = _modules_after(f"{CLIENT}\n{FIRST_DECODE}")
     assert "atlex.lex.app.bsky.feed.defs" in loaded  # the decode built its types
     assert not (found := VALIDATION & loaded), sorted(found)
+    assert "json" not in loaded  # the JSON writer needs it only for lone surrogates
 
 
 def test_validate_loads_the_validators() -> None:
