@@ -9,7 +9,6 @@ unauthenticated one a client makes from a URL.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import msgspec
@@ -74,12 +73,12 @@ _NOTE_KEY = "atlex.agent_note"
 """``httpx.Response.extensions`` key of the :class:`AnswerNote` an agent attached."""
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerNote:
+class AnswerNote(msgspec.Struct, frozen=True):
     """Why an agent returns a failed answer unchanged (e.g. its token refresh failed).
 
     The client's error for that answer gets ``note`` as an exception note and ``cause`` as its
-    ``__cause__``, so the caller can tell what the agent tried.
+    ``__cause__``, so the caller can tell what the agent tried. (A Struct, not a dataclass:
+    ``dataclasses`` would be imported with every client for this one class.)
     """
 
     note: str

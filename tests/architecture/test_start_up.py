@@ -41,12 +41,13 @@ def _modules_after(code: str) -> set[str]:
     return set(out.stdout.split())
 
 
-def test_import_and_client_load_no_validation_decoder_or_json() -> None:
+def test_import_and_client_load_only_what_a_client_needs() -> None:
     loaded = _modules_after(CLIENT)
     assert "atlex._ns" in loaded  # the client was made
     assert not (found := VALIDATION & loaded), sorted(found)
     # the decoder and the JSON writer (with the stdlib json) wait for the first decode
     assert not (found := {"atlex._tolerant", "atlex._wire", "json"} & loaded), sorted(found)
+    assert "dataclasses" not in loaded  # only the record helpers and actions need it
 
 
 def test_first_decode_loads_no_validation() -> None:
