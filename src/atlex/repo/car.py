@@ -105,7 +105,6 @@ def read_car(data: bytes) -> Car:
 
 
 _SHA256_CID_SIZE = 36  # CIDv1 (one-byte codec), sha2-256, 32-byte digest
-_DAG_CBOR_SHA256 = dagcbor.CID_DAG_CBOR_PREFIX
 
 
 def find_block(data: bytes, cid: bytes) -> bytes | None:
@@ -118,28 +117,27 @@ def find_block(data: bytes, cid: bytes) -> bytes | None:
     than CIDv1 sha2-256, or a section it cannot read); the caller then splits with
     :func:`read_car`, which also reports a malformed CAR.
     """
-    # from the end: a record's section tends to follow the MST nodes that link to it
-    at = data.rfind(cid)
-    if at > 1 and data[at - 2] >= 0x80 and 0 < data[at - 1] < 0x80:
-        # the usual case in line: the first hit is the section, 128 bytes to 16 KiB long (a
-        # two-byte length), of a dag-cbor block
-        block = data[at + _SHA256_CID_SIZE : at + ((data[at - 1] << 7) | (data[at - 2] & 0x7F))]
-        if sha256(block).digest() == cid[4:] and cid[:4] == _DAG_CBOR_SHA256 and len(cid) == 36:
-            return block
     if len(cid) != _SHA256_CID_SIZE or cid[0] != 1 or cid[2:4] != b"\x12\x20":
         return None
     digest = cid[4:]
+    # from the end: a record's section tends to follow the MST nodes that link to it
+    at = data.rfind(cid)
     while at > 1:
         # A section is <varint length><CID><block>: the varint ends right before the CID, its
         # last byte 0x01-0x7f (a link's CID inside a block follows 0x00, the multibase prefix).
         # Sections here are under 16 KiB: a two- or one-byte varint (else: split the CAR).
+        # (A slice cut short by the end of `data` needs no check of its own: it is returned
+        # only if it hashes to the CID, i.e. only if it is that block anyway.)
         last = data[at - 1]
         if 0 < last < 0x80:
             before = data[at - 2]
-            for length in (((last << 7) | (before & 0x7F)) if before >= 0x80 else 0, last):
-                if length > _SHA256_CID_SIZE:
-                    block = data[at + _SHA256_CID_SIZE : at + length]
-                    if len(block) == length - _SHA256_CID_SIZE and sha256(block).digest() == digest:
-                        return block
+            if before >= 0x80:  # a two-byte length (the usual record); else, or failing, one
+                block = data[at + _SHA256_CID_SIZE : at + ((last << 7) | (before & 0x7F))]
+                if sha256(block).digest() == digest:
+                    return block
+            if last > _SHA256_CID_SIZE:
+                block = data[at + _SHA256_CID_SIZE : at + last]
+                if sha256(block).digest() == digest:
+                    return block
         at = data.rfind(cid, 0, at + _SHA256_CID_SIZE - 1)
     return None

@@ -195,13 +195,7 @@ class CommitOp(msgspec.Struct, gc=False, eq=False):
         cid = self._op.cid
         if cid is None:
             return None
-        key = dagcbor.cid_bytes(cid.link)
-        blocks = self._blocks
-        frame = blocks._frame  # pyright: ignore[reportPrivateUsage]
-        # the usual case in line: the frame searched (_Slice.block does the rest)
-        block = find_block(frame, key) if frame is not None else None
-        if block is None:
-            block = blocks.block(key)
+        block = self._blocks.block(dagcbor.cid_bytes(cid.link))
         return None if block is None else dagcbor.decode(block)
 
     @property
