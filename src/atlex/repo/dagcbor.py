@@ -33,6 +33,7 @@ __all__ = [
     "encode",
     "encode_raw",
     "find_bytes_value",
+    "native",
 ]
 
 CID_DAG_CBOR_PREFIX = b"\x01\x71\x12\x20"
@@ -58,6 +59,12 @@ def _lib() -> ModuleType:
 
         _native = native
     return _native
+
+
+def native() -> ModuleType:
+    """cbrrr's compiled codec, imported on first use: for the hot paths that call it directly
+    and check what it returns themselves (MST nodes)."""
+    return _native or _lib()
 
 
 def _raw_cid(data: bytes) -> RawCid:

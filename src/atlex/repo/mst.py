@@ -406,28 +406,15 @@ def _encode_node(keys: list[bytes], values: list[bytes], subs: list[bytes | None
     )
 
 
-_decode: Any = None
-
-
-def _decoder() -> Any:
-    """cbrrr's decoder itself: a proof decodes a few nodes per commit, and the wrappers of
-    :func:`atlex.repo.dagcbor.decode_raw` (three Python calls, one more per link) cost more
-    than the decoding."""
-    global _decode
-    if _decode is None:
-        from cbrrr._cbrrr import decode_dag_cbor  # pyright: ignore[reportMissingModuleSource]
-
-        _decode = decode_dag_cbor
-    return _decode
-
-
 _LINKS = frozenset({dagcbor.RawCid})
 _LINKS_OR_NULL = frozenset({dagcbor.RawCid, type(None)})
 
 
 def _decode_node(block: bytes, cid: bytes) -> _Node:
     try:
-        data, used = (_decode or _decoder())(block, dagcbor.RawCid, False)
+        # cbrrr called directly: a proof decodes a few nodes per commit, and decode_raw's
+        # wrappers (three Python calls, one more per link) cost more than the decoding
+        data, used = dagcbor.native().decode_dag_cbor(block, dagcbor.RawCid, False)
         if used != len(block):
             raise ValueError(f"{len(block) - used} bytes after the node")
         entries = data["e"]
